@@ -1,0 +1,23 @@
+"""The REST API at /api/v1/: one NinjaAPI object mounting each app's router."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from sqms.common.api import BearerToken, Session, install_handlers
+from sqms.org.api import router as org_router
+
+api = NinjaAPI(
+    title="SQMS API",
+    version="1",
+    description=(
+        "Service Quality Management System. Authenticate with `Authorization: Bearer <token>` "
+        "(create a token under Account → API tokens, or `sqms token create --user NAME`) or with "
+        "the browser session. Errors are `application/problem+json`. Creating POSTs accept an "
+        "`Idempotency-Key` header."
+    ),
+    auth=[BearerToken(), Session()],
+    urls_namespace="api",
+)
+install_handlers(api)
+api.add_router("/org", org_router)

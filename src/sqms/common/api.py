@@ -1,0 +1,193 @@
+"""API plumbing shared by every app's router: authentication, problem+json errors, pagination and
+Idempotency-Key handling.
+
+Errors follow RFC 9457 (application/problem+json) with an `errors` list of {loc, msg}, so a
+client can show each message beside its field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.pagination import PaginationBase
+from ninja.security import APIKeyCookie, HttpBearer
+from pydantic import BaseModel
+
+from sqms.common.errors import DomainError, FieldError
+from sqms.common.models import IdempotencyRecord
+from sqms.common.tokens import token_authenticate
+
+log = logging.getLogger(__name__)
+PROBLEM = "application/problem+json"
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class Session(APIKeyCookie):
+    """The browser's session, with Django's CSRF check on unsafe methods."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_active:
+            return user
+        return None
+
+
+def problem(
+    status: int, title: str, detail: str = "", errors: list[FieldError] | None = None,
+    type_: str = "about:blank",
+) -> HttpResponse:  # fmt: skip
+    body: dict[str, Any] = {"type": type_, "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body["errors"] = [{"loc": e.loc, "msg": e.msg} for e in (errors or [])]
+    return HttpResponse(json.dumps(body, ensure_ascii=False), status=status, content_type=PROBLEM)
+
+
+def _loc(raw: Any) -> list[str | int]:
+    # ninja reports e.g. ("body", "payload", "name"): the client wants ("body", "name").
+    loc = [p for p in raw if p != "payload"]
+    return loc
+
+
+def install_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(DomainError)
+    def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        titles = {404: _("Not found"), 403: _("Forbidden"), 409: _("Conflict")}
+        return problem(
+            exc.status, str(titles.get(exc.status, _("The request cannot be carried out"))),
+            detail=exc.message, errors=exc.errors, type_=f"urn:sqms:error:{exc.code}",
+        )  # fmt: skip
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        errors = [
+            FieldError(loc=_loc(e.get("loc", [])), msg=str(e.get("msg", ""))) for e in exc.errors
+        ]
+        return problem(
+            422, _("Invalid input"), detail=_("Some fields are not valid; see errors."),
+            errors=errors, type_="urn:sqms:error:validation",
+        )  # fmt: skip
+
+    @api.exception_handler(AuthenticationError)
+    def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        resp = problem(401, _("Authentication required"),
+                       detail=_("Send a valid token as 'Authorization: Bearer …' or log in."))  # fmt: skip
+        resp["WWW-Authenticate"] = "Bearer"
+        return resp
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return problem(exc.status_code, str(exc.message))
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return problem(404, _("Not found"))
+
+    @api.exception_handler(DjangoPermissionDenied)
+    def forbidden(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpResponse:
+        return problem(403, _("Forbidden"), detail=str(exc) or "")
+
+    @api.exception_handler(Exception)
+    def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+        log.exception("API error on %s %s", request.method, request.path)
+        return problem(500, _("Server error"), detail=_("The error has been logged."))
+
+
+class Page(PaginationBase):
+    """Page-number pagination: ?page=1&page_size=50 (at most SQMS_API_PAGE_MAX), answering
+    {count, page, page_size, items}."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1)
+        page_size: int = Field(50, ge=1, le=500)
+
+    class Output(Schema):
+        count: int
+        page: int
+        page_size: int
+        items: list[Any]
+
+    items_attribute = "items"
+
+    def paginate_queryset(self, queryset: Any, pagination: Input, **params: Any) -> dict[str, Any]:
+        size = min(pagination.page_size, settings.SQMS_API_PAGE_MAX)
+        offset = (pagination.page - 1) * size
+        return {
+            "count": queryset.count(),
+            "page": pagination.page,
+            "page_size": size,
+            "items": list(queryset[offset : offset + size]),
+        }
+
+
+def _payload_digest(request: HttpRequest, payload: Any) -> str:
+    data = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
+    raw = json.dumps({"path": request.path, "body": data}, sort_keys=True, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def idempotent(
+    request: HttpRequest,
+    payload: Any,
+    create: Callable[[], Any],
+    out: type[Schema],
+    status: int = 201,
+) -> tuple[int, Any]:
+    """Run `create` once per Idempotency-Key. A retry with the same key and body replays the stored
+    answer and creates nothing; the same key with another body is refused. The record and the
+    creation share one transaction, so a failed creation leaves no record behind."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        return status, out.from_orm(create())
+    if len(key) > 200:
+        raise DomainError(
+            code="invalid_idempotency_key", message=_("Idempotency-Key is longer than 200 characters."),
+            errors=[FieldError(loc=["header", "Idempotency-Key"], msg=_("At most 200 characters."))],
+        )  # fmt: skip
+    digest = _payload_digest(request, payload)
+    user = request.user
+    horizon = timezone.now() - dt.timedelta(hours=settings.SQMS_IDEMPOTENCY_HOURS)
+    IdempotencyRecord.objects.filter(user=user, key=key, created_at__lt=horizon).delete()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    user=user, key=key, method=request.method or "POST", path=request.path,
+                    request_digest=digest,
+                )  # fmt: skip
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.get(user=user, key=key)
+            if existing.request_digest != digest:
+                raise DomainError(
+                    code="idempotency_key_reused",
+                    status=422,
+                    message=_("This Idempotency-Key was already used for a different request."),
+                ) from None
+            return existing.status or status, json.loads(existing.body)
+        result = out.from_orm(create()).model_dump(mode="json")
+        record.status = status
+        record.body = json.dumps(result, ensure_ascii=False)
+        record.save(update_fields=["status", "body"])
+    return status, result

@@ -1,0 +1,41 @@
+"""Navigation for the base template: the modules, and which of them this user may open."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    from sqms.org.roles import Cap
+    from sqms.org.selectors import can
+
+    current = request.path
+    items: list[dict[str, Any]] = [
+        {"label": _("Overview"), "url": reverse("home"), "ready": True},
+        {"label": _("Complaints"), "url": None, "ready": False},
+        {"label": _("Inspections"), "url": None, "ready": False},
+        {"label": _("Surveys"), "url": None, "ready": False},
+        {"label": _("Evaluations"), "url": None, "ready": False},
+        {"label": _("Work orders"), "url": None, "ready": False},
+        {"label": _("Corrective actions"), "url": None, "ready": False},
+        {"label": _("Reports"), "url": None, "ready": False},
+    ]
+    if can(user, Cap.ORG_VIEW):
+        items.append({"label": _("Organisation"), "url": reverse("org:tree"), "ready": True})
+    if can(user, Cap.CALENDAR_MANAGE) or can(user, Cap.ORG_VIEW):
+        items.append({"label": _("Calendars"), "url": reverse("calendars"), "ready": True})
+    if can(user, Cap.AUDIT_VIEW):
+        items.append({"label": _("Audit log"), "url": reverse("audit"), "ready": True})
+    for item in items:
+        url = item["url"]
+        item["active"] = bool(url) and (
+            current == url if url == reverse("home") else current.startswith(url)
+        )
+    return {"nav_items": items}

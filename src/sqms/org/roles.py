@@ -1,0 +1,40 @@
+"""Roles and what each may do. A role is granted on an org unit and holds for its whole subtree;
+the capability table below is the one place that says what a role allows."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    SYSTEM_ADMIN = "system_admin", _("System administrator")
+    QUALITY_MANAGER = "quality_manager", _("Quality manager")
+    UNIT_MANAGER = "unit_manager", _("Unit manager")
+    INSPECTOR = "inspector", _("Inspector")
+    STAFF = "staff", _("Staff member")
+    AUDITOR = "auditor", _("Auditor (read-only)")
+
+
+class Cap(models.TextChoices):
+    """Capabilities. Each is checked against the unit a record belongs to."""
+
+    ORG_VIEW = "org.view", _("See units and staff")
+    ORG_MANAGE = "org.manage", _("Add, move and deactivate units")
+    STAFF_MANAGE = "staff.manage", _("Add, move and deactivate staff")
+    ROLES_MANAGE = "roles.manage", _("Grant and revoke roles")
+    PERSONAL_DATA = "personal_data.view", _("See unmasked personal data")
+    AUDIT_VIEW = "audit.view", _("Read the audit log")
+    CALENDAR_MANAGE = "calendar.manage", _("Edit working calendars")
+
+
+ROLE_CAPS: dict[str, frozenset[str]] = {
+    Role.SYSTEM_ADMIN: frozenset(Cap.values),
+    Role.QUALITY_MANAGER: frozenset(
+        {Cap.ORG_VIEW, Cap.PERSONAL_DATA, Cap.AUDIT_VIEW, Cap.CALENDAR_MANAGE}
+    ),
+    Role.UNIT_MANAGER: frozenset({Cap.ORG_VIEW, Cap.STAFF_MANAGE, Cap.PERSONAL_DATA}),
+    Role.INSPECTOR: frozenset({Cap.ORG_VIEW}),
+    Role.STAFF: frozenset(),
+    Role.AUDITOR: frozenset({Cap.ORG_VIEW, Cap.AUDIT_VIEW}),
+}

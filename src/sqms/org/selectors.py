@@ -1,0 +1,262 @@
+"""Scoped reads of the organisation. These functions are the one place that decides what a user
+may see or change: pages, the API and exports all call them, so they cannot disagree.
+
+A grant on a unit covers its subtree. A record outside every grant is reported as not found, not
+as forbidden, so that guessing ids reveals nothing. A staff member always sees his own record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from sqms.common.calendars import default_calendar
+from sqms.common.errors import NotFound, PermissionDenied
+from sqms.common.models import WorkCalendar
+from sqms.org.models import OrgUnit, Position, RoleGrant, Staff, User
+from sqms.org.roles import ROLE_CAPS, Cap
+
+AnyUser = User | AnonymousUser
+
+
+@dataclass
+class Access:
+    """What one user may do where: for each capability, the paths of the subtrees it holds on."""
+
+    superuser: bool = False
+    paths: dict[str, set[str]] = field(default_factory=dict)
+    staff_id: int | None = None
+
+    def prefixes(self, cap: str) -> list[str]:
+        """The minimal set of subtree paths for `cap` (a path inside another is dropped)."""
+        paths = sorted(self.paths.get(cap, set()))
+        minimal: list[str] = []
+        for p in paths:
+            if not any(p.startswith(m) for m in minimal):
+                minimal.append(p)
+        return minimal
+
+    def covers(self, cap: str, path: str) -> bool:
+        return self.superuser or any(path.startswith(p) for p in self.paths.get(cap, ()))
+
+    def any_cap(self, cap: str) -> bool:
+        return self.superuser or bool(self.paths.get(cap))
+
+
+def access_for(user: AnyUser) -> Access:
+    """The user's access, computed once per request and kept on the user object (which lives only
+    as long as the request), never in a module-level cache."""
+    if not user.is_authenticated or not user.is_active:
+        return Access()
+    cached = getattr(user, "_sqms_access", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    access = Access(superuser=user.is_superuser, staff_id=user.staff_id)  # type: ignore[union-attr]
+    grants = RoleGrant.objects.filter(user=user, unit__is_active=True).values_list(
+        "role", "unit__path"
+    )
+    for role, path in grants:
+        for cap in ROLE_CAPS.get(role, ()):
+            access.paths.setdefault(cap, set()).add(path)
+    user._sqms_access = access  # type: ignore[union-attr]
+    return access
+
+
+def forget_access(user: AnyUser) -> None:
+    """Drop the per-request access cache after a grant changes."""
+    if hasattr(user, "_sqms_access"):
+        del user._sqms_access  # type: ignore[union-attr]
+
+
+def _path_q(access: Access, cap: str, lookup: str) -> Q:
+    if access.superuser:
+        return Q()
+    prefixes = access.prefixes(cap)
+    if not prefixes:
+        return Q(pk__in=[])
+    q = Q()
+    for p in prefixes:
+        q |= Q(**{f"{lookup}__startswith": p})
+    return q
+
+
+# --- Units ----------------------------------------------------------------------------------
+
+
+def unit_queryset_for_user(user: AnyUser, cap: str = Cap.ORG_VIEW) -> QuerySet[OrgUnit]:
+    access = access_for(user)
+    return OrgUnit.objects.filter(_path_q(access, cap, "path"))
+
+
+def unit_get_for_user(user: AnyUser, unit_id: int, cap: str = Cap.ORG_VIEW) -> OrgUnit:
+    """The unit, if the user may see it; PermissionDenied if he may see it but not do `cap`."""
+    unit = (
+        unit_queryset_for_user(user, Cap.ORG_VIEW)
+        .select_related("parent", "calendar")
+        .filter(pk=unit_id)
+        .first()
+    )
+    if unit is None:
+        raise NotFound(_("Unit not found."))
+    if cap != Cap.ORG_VIEW and not access_for(user).covers(cap, unit.path):
+        raise PermissionDenied()
+    return unit
+
+
+def unit_get_by_code_for_user(user: AnyUser, code: str, cap: str = Cap.ORG_VIEW) -> OrgUnit:
+    unit = unit_queryset_for_user(user, Cap.ORG_VIEW).filter(code=code).first()
+    if unit is None:
+        raise NotFound(_("Unit not found."))
+    if cap != Cap.ORG_VIEW and not access_for(user).covers(cap, unit.path):
+        raise PermissionDenied()
+    return unit
+
+
+def unit_roots_for_user(user: AnyUser, include_inactive: bool = False) -> list[OrgUnit]:
+    """The top units of the part of the tree the user sees."""
+    access = access_for(user)
+    qs = OrgUnit.objects.all()
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
+    if access.superuser:
+        qs = qs.filter(parent__isnull=True)
+    else:
+        prefixes = access.prefixes(Cap.ORG_VIEW)
+        if not prefixes:
+            return []
+        qs = qs.filter(path__in=prefixes)
+    return list(_with_counts(qs).order_by("code"))
+
+
+def unit_children_for_user(
+    user: AnyUser, unit: OrgUnit, include_inactive: bool = False
+) -> list[OrgUnit]:
+    """Children of a unit the caller already fetched through `unit_get_for_user`."""
+    qs = OrgUnit.objects.filter(parent=unit)
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
+    return list(_with_counts(qs).order_by("kind", "code"))
+
+
+def _with_counts(qs: QuerySet[OrgUnit]) -> QuerySet[OrgUnit]:
+    return qs.annotate(
+        child_count=Count("children", filter=Q(children__is_active=True), distinct=True),
+        staff_count=Count("staff", filter=Q(staff__end_date__isnull=True), distinct=True),
+    )
+
+
+def unit_list_for_user(
+    user: AnyUser,
+    *,
+    q: str = "",
+    kind: str = "",
+    parent_id: int | None = None,
+    include_inactive: bool = False,
+) -> QuerySet[OrgUnit]:
+    qs = unit_queryset_for_user(user).select_related("parent")
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if parent_id is not None:
+        qs = qs.filter(parent_id=parent_id)
+    return qs.order_by("path")
+
+
+def unit_ancestors(unit: OrgUnit) -> list[OrgUnit]:
+    """Units from the root down to the parent (for breadcrumbs); one query."""
+    ids = unit.ancestor_ids()[:-1]
+    by_id = {u.pk: u for u in OrgUnit.objects.filter(pk__in=ids)}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def unit_choices_for_user(user: AnyUser, cap: str) -> QuerySet[OrgUnit]:
+    """Active units where the user holds `cap`: the options of a unit field in a form."""
+    return unit_queryset_for_user(user, cap).filter(is_active=True).order_by("path")
+
+
+# --- Staff ----------------------------------------------------------------------------------
+
+
+def staff_queryset_for_user(user: AnyUser, cap: str = Cap.ORG_VIEW) -> QuerySet[Staff]:
+    access = access_for(user)
+    q = _path_q(access, cap, "unit__path")
+    if cap == Cap.ORG_VIEW and access.staff_id is not None and not access.superuser:
+        q |= Q(pk=access.staff_id)
+    return Staff.objects.filter(q)
+
+
+def staff_list_for_user(
+    user: AnyUser,
+    *,
+    unit: OrgUnit | None = None,
+    subtree: bool = False,
+    q: str = "",
+    position: str = "",
+    active: bool | None = True,
+) -> QuerySet[Staff]:
+    qs = staff_queryset_for_user(user).select_related("unit", "position")
+    if unit is not None:
+        qs = qs.filter(unit__path__startswith=unit.path) if subtree else qs.filter(unit=unit)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(employee_no__icontains=q))
+    if position:
+        qs = qs.filter(position__code=position)
+    if active is True:
+        qs = qs.filter(end_date__isnull=True)
+    elif active is False:
+        qs = qs.filter(end_date__isnull=False)
+    return qs.order_by("employee_no")
+
+
+def staff_get_for_user(user: AnyUser, staff_id: int, cap: str = Cap.ORG_VIEW) -> Staff:
+    staff = (
+        staff_queryset_for_user(user).select_related("unit", "position").filter(pk=staff_id).first()
+    )
+    if staff is None:
+        raise NotFound(_("Staff member not found."))
+    if cap != Cap.ORG_VIEW and not access_for(user).covers(cap, staff.unit.path):
+        raise PermissionDenied()
+    return staff
+
+
+def can(user: AnyUser, cap: str, unit: OrgUnit | None = None) -> bool:
+    """Whether the user holds `cap` on `unit` (or anywhere, when no unit is given)."""
+    access = access_for(user)
+    if unit is None:
+        return access.any_cap(cap)
+    return access.covers(cap, unit.path)
+
+
+def position_list() -> QuerySet[Position]:
+    return Position.objects.order_by("code")
+
+
+def grants_for_unit(unit: OrgUnit) -> QuerySet[RoleGrant]:
+    return RoleGrant.objects.filter(unit=unit).select_related("user", "user__staff")
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678: enough to recognise a number, not enough to call it."""
+    digits = phone.strip()
+    if len(digits) <= 4:
+        return "*" * len(digits)
+    keep_head = 3 if len(digits) >= 11 else 0
+    return digits[:keep_head] + "*" * (len(digits) - keep_head - 4) + digits[-4:]
+
+
+def unit_calendar(unit: OrgUnit) -> WorkCalendar:
+    """The unit's own working calendar, else its nearest ancestor's, else the default one."""
+    ids = unit.ancestor_ids()
+    cal_by_unit = dict(
+        OrgUnit.objects.filter(pk__in=ids, calendar__isnull=False).values_list("pk", "calendar_id")
+    )
+    for uid in reversed(ids):
+        if uid in cal_by_unit:
+            return WorkCalendar.objects.get(pk=cal_by_unit[uid])
+    return default_calendar()

@@ -1,0 +1,265 @@
+"""Organisation pages. Each fetches its object through the scoped selectors, so a unit outside
+the user's subtree answers 404 whatever the door (page, htmx partial, export)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from openpyxl import Workbook
+
+from sqms.common.audit import personal_data_view_record
+from sqms.common.errors import DomainError, NotFound, PermissionDenied
+from sqms.common.forms import form_errors
+from sqms.org import imports, selectors, services
+from sqms.org.forms import (
+    ImportForm, MoveStaffForm, MoveUnitForm, ReasonForm, StaffForm, StaffLeaveForm, UnitForm,
+)  # fmt: skip
+from sqms.org.roles import Cap
+
+
+def scoped(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Login required; NotFound → 404 and PermissionDenied → 403, once for every page."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from None
+        except PermissionDenied as exc:
+            return HttpResponseForbidden(exc.message)
+
+    return wrapper
+
+
+@scoped
+def tree(request: HttpRequest) -> HttpResponse:
+    if not selectors.can(request.user, Cap.ORG_VIEW):
+        raise PermissionDenied()
+    q = request.GET.get("q", "").strip()
+    results = selectors.unit_list_for_user(request.user, q=q)[:50] if q else None
+    return render(request, "org/unit_tree.html", {
+        "roots": selectors.unit_roots_for_user(request.user), "q": q, "results": results,
+        "can_import": selectors.can(request.user, Cap.STAFF_MANAGE)
+        or selectors.can(request.user, Cap.ORG_MANAGE),
+    })  # fmt: skip
+
+
+@scoped
+def children(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = selectors.unit_get_for_user(request.user, unit_id)
+    return render(request, "org/_unit_children.html",
+                  {"units": selectors.unit_children_for_user(request.user, unit)})  # fmt: skip
+
+
+@scoped
+def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = selectors.unit_get_for_user(request.user, unit_id)
+    q = request.GET.get("q", "").strip()
+    subtree = request.GET.get("subtree") == "1"
+    show = request.GET.get("show", "current")
+    active = {"current": True, "left": False, "all": None}.get(show, True)
+    staff = selectors.staff_list_for_user(
+        request.user, unit=unit, subtree=subtree, q=q, active=active
+    )
+    page = Paginator(staff, 50).get_page(request.GET.get("page"))
+    ctx = {
+        "unit": unit, "ancestors": selectors.unit_ancestors(unit), "page": page, "q": q,
+        "subtree": subtree, "show": show,
+        "children": selectors.unit_children_for_user(request.user, unit, include_inactive=True),
+        "calendar": selectors.unit_calendar(unit),
+        "can_manage_org": selectors.can(request.user, Cap.ORG_MANAGE, unit),
+        "can_manage_staff": selectors.can(request.user, Cap.STAFF_MANAGE, unit),
+        "grants": selectors.grants_for_unit(unit),
+    }  # fmt: skip
+    template = (
+        "org/_staff_table.html"
+        if request.htmx and request.htmx.target == "staff-table"
+        else "org/unit_detail.html"
+    )  # type: ignore[attr-defined]
+    return render(request, template, ctx)
+
+
+@scoped
+def staff_export(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """The unit's current staff (with sub-units) as Excel, phone numbers masked."""
+    unit = selectors.unit_get_for_user(request.user, unit_id)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "staff"
+    ws.append([_("Employee number"), _("Name"), _("Unit code"), _("Unit"), _("Position"),
+               _("Start date"), _("Phone")])  # fmt: skip
+    for s in selectors.staff_list_for_user(request.user, unit=unit, subtree=True).iterator(
+        chunk_size=2000
+    ):
+        ws.append([s.employee_no, s.name, s.unit.code, s.unit.name, str(s.position), s.start_date,
+                   selectors.mask_phone(s.phone)])  # fmt: skip
+    buf = io.BytesIO()
+    wb.save(buf)
+    resp = HttpResponse(
+        buf.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    resp["Content-Disposition"] = f'attachment; filename="staff-{unit.code}.xlsx"'
+    return resp
+
+
+@scoped
+@require_http_methods(["GET", "POST"])
+def unit_add(request: HttpRequest, unit_id: int) -> HttpResponse:
+    parent = selectors.unit_get_for_user(request.user, unit_id, Cap.ORG_MANAGE)
+    form = UnitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            unit = services.unit_create(actor=request.user, parent=parent, **form.cleaned_data)
+            messages.success(request, _("Unit %(name)s was added.") % {"name": unit.name})
+            return redirect("org:unit", unit_id=unit.pk)
+        except DomainError as exc:
+            form_errors(form, exc)
+    return render(request, "org/form.html", {"form": form, "unit": parent,
+                  "title": _("Add a unit under %(name)s") % {"name": parent.name}})  # fmt: skip
+
+
+@scoped
+@require_http_methods(["GET", "POST"])
+def unit_move(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = selectors.unit_get_for_user(request.user, unit_id, Cap.ORG_MANAGE)
+    units = selectors.unit_choices_for_user(request.user, Cap.ORG_MANAGE).exclude(
+        path__startswith=unit.path
+    )
+    form = MoveUnitForm(request.POST or None, units=units)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.unit_move(
+                actor=request.user, unit=unit, new_parent=form.cleaned_data["parent"]
+            )
+            messages.success(request, _("The unit was moved."))
+            return redirect("org:unit", unit_id=unit.pk)
+        except DomainError as exc:
+            form_errors(form, exc)
+    return render(request, "org/form.html", {"form": form, "unit": unit,
+                  "title": _("Move %(name)s") % {"name": unit.name}})  # fmt: skip
+
+
+@scoped
+@require_http_methods(["GET", "POST"])
+def unit_deactivate(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = selectors.unit_get_for_user(request.user, unit_id, Cap.ORG_MANAGE)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.unit_deactivate(
+                actor=request.user, unit=unit, reason=form.cleaned_data["reason"]
+            )
+            messages.success(request, _("The unit was deactivated."))
+            return redirect("org:unit", unit_id=unit.pk)
+        except DomainError as exc:
+            form_errors(form, exc)
+    return render(request, "org/form.html", {"form": form, "unit": unit, "danger": True,
+                  "title": _("Deactivate %(name)s") % {"name": unit.name}})  # fmt: skip
+
+
+@scoped
+@require_http_methods(["GET", "POST"])
+def staff_add(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = selectors.unit_get_for_user(request.user, unit_id, Cap.STAFF_MANAGE)
+    form = StaffForm(request.POST or None, initial={"start_date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff = services.staff_create(actor=request.user, unit=unit, **form.cleaned_data)
+            messages.success(request, _("%(name)s was added.") % {"name": staff.name})
+            return redirect("org:unit", unit_id=unit.pk)
+        except DomainError as exc:
+            form_errors(form, exc)
+    return render(request, "org/form.html", {"form": form, "unit": unit,
+                  "title": _("Add staff to %(name)s") % {"name": unit.name}})  # fmt: skip
+
+
+@scoped
+def staff_detail(request: HttpRequest, staff_id: int) -> HttpResponse:
+    staff = selectors.staff_get_for_user(request.user, staff_id)
+    phone = selectors.mask_phone(staff.phone) if staff.phone else ""
+    can_see = selectors.can(request.user, Cap.PERSONAL_DATA, staff.unit)
+    if request.GET.get("reveal") == "phone" and can_see and staff.phone:
+        personal_data_view_record(actor=request.user, target=staff, fields=["phone"])
+        phone = staff.phone
+    return render(request, "org/staff_detail.html", {
+        "staff": staff, "phone": phone, "can_reveal": can_see and phone != staff.phone,
+        "ancestors": selectors.unit_ancestors(staff.unit),
+        "can_manage": selectors.can(request.user, Cap.STAFF_MANAGE, staff.unit),
+        "is_self": getattr(request.user, "staff_id", None) == staff.pk,
+    })  # fmt: skip
+
+
+@scoped
+@require_http_methods(["GET", "POST"])
+def staff_move(request: HttpRequest, staff_id: int) -> HttpResponse:
+    staff = selectors.staff_get_for_user(request.user, staff_id, Cap.STAFF_MANAGE)
+    units = selectors.unit_choices_for_user(request.user, Cap.STAFF_MANAGE).exclude(
+        pk=staff.unit_id
+    )
+    form = MoveStaffForm(request.POST or None, units=units)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.staff_move(actor=request.user, staff=staff, unit=form.cleaned_data["unit"],
+                                note=form.cleaned_data["note"])  # fmt: skip
+            messages.success(request, _("%(name)s was transferred.") % {"name": staff.name})
+            return redirect("org:staff", staff_id=staff.pk)
+        except DomainError as exc:
+            form_errors(form, exc)
+    return render(request, "org/form.html", {"form": form, "unit": staff.unit,
+                  "title": _("Transfer %(name)s") % {"name": staff.name}})  # fmt: skip
+
+
+@scoped
+@require_http_methods(["GET", "POST"])
+def staff_leave(request: HttpRequest, staff_id: int) -> HttpResponse:
+    staff = selectors.staff_get_for_user(request.user, staff_id, Cap.STAFF_MANAGE)
+    form = StaffLeaveForm(request.POST or None, initial={"end_date": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.staff_deactivate(actor=request.user, staff=staff, **form.cleaned_data)
+            messages.success(
+                request, _("%(name)s is recorded as having left.") % {"name": staff.name}
+            )
+            return redirect("org:staff", staff_id=staff.pk)
+        except DomainError as exc:
+            form_errors(form, exc)
+    return render(request, "org/form.html", {"form": form, "unit": staff.unit, "danger": True,
+                  "title": _("%(name)s leaves") % {"name": staff.name}})  # fmt: skip
+
+
+@scoped
+@require_http_methods(["GET", "POST"])
+def import_view(request: HttpRequest) -> HttpResponse:
+    if not (
+        selectors.can(request.user, Cap.STAFF_MANAGE) or selectors.can(request.user, Cap.ORG_MANAGE)
+    ):
+        raise PermissionDenied()
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        report = imports.import_org_workbook(
+            actor=request.user, file=form.cleaned_data["file"], dry_run=form.cleaned_data["dry_run"]
+        )
+    return render(request, "org/import.html", {"form": form, "report": report})
+
+
+@scoped
+def import_template(request: HttpRequest) -> HttpResponse:
+    resp = HttpResponse(imports.org_template(),
+                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+    resp["Content-Disposition"] = 'attachment; filename="sqms-org-template.xlsx"'
+    return resp
