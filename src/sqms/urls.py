@@ -3,8 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
-from sqms.api import api
 from sqms import views as common_views
+from sqms.api import api
 
 urlpatterns = [
     path("", common_views.home, name="home"),

@@ -23,9 +23,14 @@ from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 
 from sqms.common.calendars import (
-    calendar_create, calendar_override_set, default_calendar, format_hours, official_day_set,
-    parse_hours, working_calendar,
-)  # fmt: skip
+    calendar_create,
+    calendar_override_set,
+    default_calendar,
+    format_hours,
+    official_day_set,
+    parse_hours,
+    working_calendar,
+)
 from sqms.common.errors import DomainError
 from sqms.common.forms import (
     WEEKDAYS,
@@ -36,8 +41,8 @@ from sqms.common.forms import (
     form_errors,
 )
 from sqms.common.models import ApiToken, AuditEntry, OfficialDay, WorkCalendar
-from sqms.core.holidays import holiday_name, official_years_known
 from sqms.common.tokens import token_create, token_revoke
+from sqms.core.holidays import holiday_name, official_years_known
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +77,9 @@ def readyz(request: HttpRequest) -> JsonResponse:
         log.warning("readyz: queue: %s", exc)
         checks["queue"] = "unreachable"
         ok = False
-    return JsonResponse({"status": "ok" if ok else "unavailable", "checks": checks},
-                        status=200 if ok else 503)  # fmt: skip
+    return JsonResponse(
+        {"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503
+    )
 
 
 @never_cache
@@ -87,8 +93,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if is_ratelimited(
             request, group="login", key="ip", rate="30/m", method="POST", increment=True
         ):
-            return render(request, "registration/login.html",
-                          {"form": form, "rate_limited": True}, status=429)  # fmt: skip
+            return render(
+                request, "registration/login.html", {"form": form, "rate_limited": True}, status=429
+            )
         if form.is_valid():
             login(request, form.get_user())
             target = request.POST.get("next") or request.GET.get("next") or ""
@@ -114,11 +121,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
     access = access_for(request.user)
     grants = request.user.grants.select_related("unit").order_by("unit__path")  # type: ignore[union-attr]
-    return render(request, "common/home.html", {
-        "grants": grants,
-        "roots": unit_roots_for_user(request.user),
-        "is_super": access.superuser,
-    })  # fmt: skip
+    return render(
+        request,
+        "common/home.html",
+        {
+            "grants": grants,
+            "roots": unit_roots_for_user(request.user),
+            "is_super": access.superuser,
+        },
+    )
 
 
 @login_required
@@ -129,15 +140,18 @@ def tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             _token, new_token = token_create(
-                actor=request.user, user=request.user, name=form.cleaned_data["name"],
+                actor=request.user,
+                user=request.user,
+                name=form.cleaned_data["name"],
                 expires_at=form.cleaned_data.get("expires_at"),
-            )  # fmt: skip
+            )
             form = TokenForm()
         except DomainError as exc:
             form.add_error(None, exc.message)
     rows = ApiToken.objects.filter(user=request.user).order_by("-created_at")
-    return render(request, "common/tokens.html",
-                  {"form": form, "tokens": rows, "new_token": new_token})  # fmt: skip
+    return render(
+        request, "common/tokens.html", {"form": form, "tokens": rows, "new_token": new_token}
+    )
 
 
 @login_required
@@ -178,18 +192,22 @@ def _calendar_month(wc: WorkCalendar, year: int, month: int) -> list[list[dict[s
         row = []
         for day in week:
             intervals = cal.intervals_on(day)
-            hours = tuple((a.timetz().replace(tzinfo=None), b.timetz().replace(tzinfo=None))
-                          for a, b in intervals)  # fmt: skip
+            hours = tuple(
+                (a.timetz().replace(tzinfo=None), b.timetz().replace(tzinfo=None))
+                for a, b in intervals
+            )
             usual = bool(cal.weekly.get(day.weekday()))
-            row.append({
-                "date": day,
-                "in_month": day.month == month,
-                "working": bool(hours),
-                "hours": format_hours(hours),
-                "changed": bool(hours) != usual,
-                "name": holiday_name(day) or "",
-                "own": own.get(day),
-            })  # fmt: skip
+            row.append(
+                {
+                    "date": day,
+                    "in_month": day.month == month,
+                    "working": bool(hours),
+                    "hours": format_hours(hours),
+                    "changed": bool(hours) != usual,
+                    "name": holiday_name(day) or "",
+                    "own": own.get(day),
+                }
+            )
         weeks.append(row)
     return weeks
 
@@ -213,11 +231,17 @@ def calendar_list(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 form_errors(form, exc)
     known = official_years_known()
-    return render(request, "common/calendar_list.html", {
-        "calendars": WorkCalendar.objects.order_by("code"), "form": form,
-        "can_edit": can(request.user, Cap.CALENDAR_MANAGE),
-        "known_first": known.start, "known_last": known.stop - 1,
-    })  # fmt: skip
+    return render(
+        request,
+        "common/calendar_list.html",
+        {
+            "calendars": WorkCalendar.objects.order_by("code"),
+            "form": form,
+            "can_edit": can(request.user, Cap.CALENDAR_MANAGE),
+            "known_first": known.start,
+            "known_last": known.stop - 1,
+        },
+    )
 
 
 @login_required
@@ -250,14 +274,24 @@ def calendar_detail(request: HttpRequest, calendar_id: int) -> HttpResponse:
     first = dt.date(year, month, 1)
     prev_m = (first - dt.timedelta(days=1)).replace(day=1)
     next_m = (first + dt.timedelta(days=32)).replace(day=1)
-    return render(request, "common/calendar_detail.html", {
-        "cal": wc, "weeks": _calendar_month(wc, year, month), "month": first,
-        "prev": prev_m, "next": next_m, "form": form,
-        "weekly": [(WEEKDAYS[d], format_hours(parse_hours(wc.weekly_hours.get(str(d), []))))
-                   for d in range(7)],
-        "overrides": wc.overrides.order_by("-date")[:50],
-        "can_edit": can(request.user, Cap.CALENDAR_MANAGE),
-    })  # fmt: skip
+    return render(
+        request,
+        "common/calendar_detail.html",
+        {
+            "cal": wc,
+            "weeks": _calendar_month(wc, year, month),
+            "month": first,
+            "prev": prev_m,
+            "next": next_m,
+            "form": form,
+            "weekly": [
+                (WEEKDAYS[d], format_hours(parse_hours(wc.weekly_hours.get(str(d), []))))
+                for d in range(7)
+            ],
+            "overrides": wc.overrides.order_by("-date")[:50],
+            "can_edit": can(request.user, Cap.CALENDAR_MANAGE),
+        },
+    )
 
 
 @login_required
@@ -274,7 +308,13 @@ def official_days(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Saved."))
         return redirect("official-days")
     known = official_years_known()
-    return render(request, "common/official_days.html", {
-        "form": form, "days": OfficialDay.objects.order_by("-date")[:200],
-        "known_first": known.start, "known_last": known.stop - 1,
-    })  # fmt: skip
+    return render(
+        request,
+        "common/official_days.html",
+        {
+            "form": form,
+            "days": OfficialDay.objects.order_by("-date")[:200],
+            "known_first": known.start,
+            "known_last": known.stop - 1,
+        },
+    )

@@ -55,9 +55,12 @@ class Session(APIKeyCookie):
 
 
 def problem(
-    status: int, title: str, detail: str = "", errors: list[FieldError] | None = None,
+    status: int,
+    title: str,
+    detail: str = "",
+    errors: list[FieldError] | None = None,
     type_: str = "about:blank",
-) -> HttpResponse:  # fmt: skip
+) -> HttpResponse:
     body: dict[str, Any] = {"type": type_, "title": title, "status": status}
     if detail:
         body["detail"] = detail
@@ -76,9 +79,12 @@ def install_handlers(api: NinjaAPI) -> None:
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
         titles = {404: _("Not found"), 403: _("Forbidden"), 409: _("Conflict")}
         return problem(
-            exc.status, str(titles.get(exc.status, _("The request cannot be carried out"))),
-            detail=exc.message, errors=exc.errors, type_=f"urn:sqms:error:{exc.code}",
-        )  # fmt: skip
+            exc.status,
+            str(titles.get(exc.status, _("The request cannot be carried out"))),
+            detail=exc.message,
+            errors=exc.errors,
+            type_=f"urn:sqms:error:{exc.code}",
+        )
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
@@ -86,14 +92,20 @@ def install_handlers(api: NinjaAPI) -> None:
             FieldError(loc=_loc(e.get("loc", [])), msg=str(e.get("msg", ""))) for e in exc.errors
         ]
         return problem(
-            422, _("Invalid input"), detail=_("Some fields are not valid; see errors."),
-            errors=errors, type_="urn:sqms:error:validation",
-        )  # fmt: skip
+            422,
+            _("Invalid input"),
+            detail=_("Some fields are not valid; see errors."),
+            errors=errors,
+            type_="urn:sqms:error:validation",
+        )
 
     @api.exception_handler(AuthenticationError)
     def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        resp = problem(401, _("Authentication required"),
-                       detail=_("Send a valid token as 'Authorization: Bearer …' or log in."))  # fmt: skip
+        resp = problem(
+            401,
+            _("Authentication required"),
+            detail=_("Send a valid token as 'Authorization: Bearer …' or log in."),
+        )
         resp["WWW-Authenticate"] = "Bearer"
         return resp
 
@@ -163,9 +175,12 @@ def idempotent(
         return status, out.from_orm(create())
     if len(key) > 200:
         raise DomainError(
-            code="invalid_idempotency_key", message=_("Idempotency-Key is longer than 200 characters."),
-            errors=[FieldError(loc=["header", "Idempotency-Key"], msg=_("At most 200 characters."))],
-        )  # fmt: skip
+            code="invalid_idempotency_key",
+            message=_("Idempotency-Key is longer than 200 characters."),
+            errors=[
+                FieldError(loc=["header", "Idempotency-Key"], msg=_("At most 200 characters."))
+            ],
+        )
     digest = _payload_digest(request, payload)
     user = request.user
     horizon = timezone.now() - dt.timedelta(hours=settings.SQMS_IDEMPOTENCY_HOURS)
@@ -174,9 +189,12 @@ def idempotent(
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(
-                    user=user, key=key, method=request.method or "POST", path=request.path,
+                    user=user,
+                    key=key,
+                    method=request.method or "POST",
+                    path=request.path,
                     request_digest=digest,
-                )  # fmt: skip
+                )
         except IntegrityError:
             existing = IdempotencyRecord.objects.get(user=user, key=key)
             if existing.request_digest != digest:

@@ -166,12 +166,36 @@ def audit_verify(batch_size: int = 5000) -> tuple[int, list[ChainProblem]]:
     checked = 0
     last_seq = 0
     qs = AuditEntry.objects.order_by("seq").values_list(
-        "seq", "at", "actor_id", "actor_label", "action", "target_type", "target_id",
-        "target_label", "before", "after", "note", "prev_hash", "hash",
-    )  # fmt: skip
+        "seq",
+        "at",
+        "actor_id",
+        "actor_label",
+        "action",
+        "target_type",
+        "target_id",
+        "target_label",
+        "before",
+        "after",
+        "note",
+        "prev_hash",
+        "hash",
+    )
     for row in qs.iterator(chunk_size=batch_size):
-        (seq, at, actor_id, actor_label, action, target_type, target_id, target_label,
-         before, after, note, stored_prev, stored_hash) = row  # fmt: skip
+        (
+            seq,
+            at,
+            actor_id,
+            actor_label,
+            action,
+            target_type,
+            target_id,
+            target_label,
+            before,
+            after,
+            note,
+            stored_prev,
+            stored_hash,
+        ) = row
         checked += 1
         if seq != expected_seq:
             problems.append(

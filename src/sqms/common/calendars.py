@@ -90,9 +90,12 @@ def default_calendar() -> WorkCalendar:
     if wc is None:
         wc, _created = WorkCalendar.objects.get_or_create(
             code="standard",
-            defaults={"name": "Standard 9–18 (official holidays)", "weekly_hours": STANDARD_WEEK,
-                      "is_default": True},
-        )  # fmt: skip
+            defaults={
+                "name": "Standard 9–18 (official holidays)",
+                "weekly_hours": STANDARD_WEEK,
+                "is_default": True,
+            },
+        )
     return wc
 
 
@@ -114,9 +117,14 @@ def _validate_week(weekly_hours: Any) -> dict[str, list[list[str]]]:
 
 @transaction.atomic
 def calendar_create(
-    *, actor: Any, code: str, name: str, weekly_hours: Any, follow_official_holidays: bool = True,
+    *,
+    actor: Any,
+    code: str,
+    name: str,
+    weekly_hours: Any,
+    follow_official_holidays: bool = True,
     timezone: str = "Asia/Shanghai",
-) -> WorkCalendar:  # fmt: skip
+) -> WorkCalendar:
     """Create a working calendar."""
     errors: list[FieldError] = []
     if WorkCalendar.objects.filter(code=code).exists():
@@ -126,12 +134,19 @@ def calendar_create(
     if errors:
         raise DomainError(code="invalid", message=errors[0].msg, errors=errors)
     wc = WorkCalendar.objects.create(
-        code=code, name=name.strip(), weekly_hours=_validate_week(weekly_hours),
-        follow_official_holidays=follow_official_holidays, timezone=timezone,
+        code=code,
+        name=name.strip(),
+        weekly_hours=_validate_week(weekly_hours),
+        follow_official_holidays=follow_official_holidays,
+        timezone=timezone,
         is_default=not WorkCalendar.objects.exists(),
-    )  # fmt: skip
-    audit_record(actor=actor, action="calendar.create", target=wc,
-                 after=snapshot(wc, ["code", "name", "weekly_hours", "follow_official_holidays"]))  # fmt: skip
+    )
+    audit_record(
+        actor=actor,
+        action="calendar.create",
+        target=wc,
+        after=snapshot(wc, ["code", "name", "weekly_hours", "follow_official_holidays"]),
+    )
     return wc
 
 
@@ -159,18 +174,29 @@ def calendar_override_set(
     previous = CalendarOverride.objects.filter(calendar=calendar, date=date).first()
     before = snapshot(previous, ["date", "kind", "hours", "note"]) if previous else None
     row, _created = CalendarOverride.objects.update_or_create(
-        calendar=calendar, date=date,
+        calendar=calendar,
+        date=date,
         defaults={"kind": kind, "hours": clean_hours, "note": note.strip()[:200]},
-    )  # fmt: skip
-    audit_record(actor=actor, action="calendar.override.set", target=row, before=before,
-                 after=snapshot(row, ["date", "kind", "hours", "note"]))  # fmt: skip
+    )
+    audit_record(
+        actor=actor,
+        action="calendar.override.set",
+        target=row,
+        before=before,
+        after=snapshot(row, ["date", "kind", "hours", "note"]),
+    )
     return row
 
 
 @transaction.atomic
 def calendar_override_remove(*, actor: Any, override: CalendarOverride, reason: str = "") -> None:
-    audit_record(actor=actor, action="calendar.override.remove", target=override,
-                 before=snapshot(override, ["date", "kind", "hours", "note"]), note=reason)  # fmt: skip
+    audit_record(
+        actor=actor,
+        action="calendar.override.remove",
+        target=override,
+        before=snapshot(override, ["date", "kind", "hours", "note"]),
+        note=reason,
+    )
     override.delete()
 
 
@@ -183,6 +209,10 @@ def official_day_set(*, actor: Any, date: dt.date, kind: str, name: str = "") ->
     row, _created = OfficialDay.objects.update_or_create(
         date=date, defaults={"kind": kind, "name": name.strip()[:80]}
     )
-    audit_record(actor=actor, action="calendar.official.set", target=row,
-                 after=snapshot(row, ["date", "kind", "name"]))  # fmt: skip
+    audit_record(
+        actor=actor,
+        action="calendar.official.set",
+        target=row,
+        after=snapshot(row, ["date", "kind", "name"]),
+    )
     return row

@@ -8,13 +8,15 @@ from sqms.common.models import DayKind
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100,
-                           help_text=_("What will use it, e.g. 'hotline system'."))  # fmt: skip
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("What will use it, e.g. 'hotline system'.")
+    )
     expires_at = forms.DateTimeField(
-        label=_("Expires"), required=False,
+        label=_("Expires"),
+        required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text=_("Leave empty for a token that does not expire."),
-    )  # fmt: skip
+    )
 
 
 def form_errors(form: forms.Form, exc: DomainError) -> None:
@@ -29,21 +31,31 @@ def form_errors(form: forms.Form, exc: DomainError) -> None:
         form.add_error(None, exc.message)
 
 
-WEEKDAYS = [_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"),
-            _("Saturday"), _("Sunday")]  # fmt: skip
+WEEKDAYS = [
+    _("Monday"),
+    _("Tuesday"),
+    _("Wednesday"),
+    _("Thursday"),
+    _("Friday"),
+    _("Saturday"),
+    _("Sunday"),
+]
 
 
 class CalendarForm(forms.Form):
     code = forms.SlugField(label=_("Code"), max_length=40)
     name = forms.CharField(label=_("Name"), max_length=120)
     hours = forms.CharField(
-        label=_("Working hours"), initial="09:00-12:00, 13:00-18:00",
+        label=_("Working hours"),
+        initial="09:00-12:00, 13:00-18:00",
         help_text=_("Intervals separated by commas, e.g. 09:00-12:00, 13:00-18:00."),
-    )  # fmt: skip
+    )
     days = forms.MultipleChoiceField(
-        label=_("Working days"), choices=[(str(i), d) for i, d in enumerate(WEEKDAYS)],
-        initial=["0", "1", "2", "3", "4"], widget=forms.CheckboxSelectMultiple,
-    )  # fmt: skip
+        label=_("Working days"),
+        choices=[(str(i), d) for i, d in enumerate(WEEKDAYS)],
+        initial=["0", "1", "2", "3", "4"],
+        widget=forms.CheckboxSelectMultiple,
+    )
     follow_official_holidays = forms.BooleanField(
         label=_("Follow official Chinese holidays"), required=False, initial=True
     )
@@ -54,8 +66,12 @@ class CalendarForm(forms.Form):
     def service_kwargs(self) -> dict[str, object]:
         data = self.cleaned_data
         week = {str(d): (data["hours"] if str(d) in data["days"] else []) for d in range(7)}
-        return {"code": data["code"], "name": data["name"], "weekly_hours": week,
-                "follow_official_holidays": data["follow_official_holidays"]}  # fmt: skip
+        return {
+            "code": data["code"],
+            "name": data["name"],
+            "weekly_hours": week,
+            "follow_official_holidays": data["follow_official_holidays"],
+        }
 
 
 def parse_interval_text(text: str) -> list[list[str]]:
@@ -72,9 +88,10 @@ class OverrideForm(forms.Form):
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     kind = forms.ChoiceField(label=_("Kind"), choices=DayKind.choices)
     hours = forms.CharField(
-        label=_("Hours"), required=False,
+        label=_("Hours"),
+        required=False,
         help_text=_("For a working day; empty means the usual hours."),
-    )  # fmt: skip
+    )
     note = forms.CharField(label=_("Note"), required=False, max_length=200)
 
     def clean_hours(self) -> list[list[str]]:

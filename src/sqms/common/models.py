@@ -58,6 +58,9 @@ class AuditChainHead(models.Model):
             models.CheckConstraint(condition=models.Q(id=1), name="audit_head_singleton")
         ]
 
+    def __str__(self) -> str:
+        return f"audit chain at #{self.seq}"
+
 
 class WorkCalendar(models.Model):
     """A working calendar: a weekly pattern of working hours, optionally on top of the official
@@ -181,3 +184,6 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="one_record_per_key_and_user")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} [{self.key}]"

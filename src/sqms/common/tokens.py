@@ -38,9 +38,11 @@ def token_create(
         user=user, name=name[:100], prefix=prefix, digest=token_digest(plain), expires_at=expires_at
     )
     audit_record(
-        actor=actor, action="api.token.create", target=token,
+        actor=actor,
+        action="api.token.create",
+        target=token,
         after={"user": user.pk, "name": token.name, "prefix": prefix},
-    )  # fmt: skip
+    )
     return token, plain
 
 

@@ -7,6 +7,7 @@ later years' arrangements by hand (as calendar overrides) until the package is u
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
@@ -22,6 +23,7 @@ _OFF: Mapping[date, object] = chinese_calendar.holidays
 _ON: Mapping[date, object] = chinese_calendar.workdays
 
 
+@functools.cache
 def official_years_known() -> range:
     """The years for which the installed package has official data (the years it accepts)."""
     return range(min(_OFF).year, max(_OFF).year + 1)

@@ -63,8 +63,8 @@ class WorkingCalendar:
 
     The hours of a date are ``overrides[date]`` when present (``()`` is a day off, a non-empty
     tuple on a weekend is a make-up working day), otherwise ``weekly[date.weekday()]``. After
-    construction every day's intervals are sorted, non-overlapping and non-empty, and the
-    mappings are read-only, so a calendar never changes once built.
+    construction ``weekly`` has all seven weekdays, every day's intervals are sorted, disjoint
+    and non-empty, and both mappings are read-only, so a calendar never changes once built.
     """
 
     weekly: Mapping[int, DayHours]
@@ -82,6 +82,12 @@ class WorkingCalendar:
             zone = ZoneInfo(self.tz)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {self.tz!r}") from exc
+
+        for name in ("weekly", "overrides"):
+            if not isinstance(getattr(self, name), Mapping):
+                raise TypeError(
+                    f"{name} must be a mapping, got {type(getattr(self, name)).__name__}"
+                )
 
         weekly: dict[int, DayHours] = dict.fromkeys(range(7), ())
         for weekday, hours in self.weekly.items():
@@ -110,6 +116,10 @@ class WorkingCalendar:
     def __hash__(self) -> int:
         return hash((tuple(self.weekly.items()), frozenset(self.overrides.items()), self.tz))
 
+    def __reduce__(self) -> tuple[type[WorkingCalendar], tuple[object, ...]]:
+        # Read-only mapping proxies cannot be pickled; rebuild (and revalidate) from plain dicts.
+        return (WorkingCalendar, (dict(self.weekly), dict(self.overrides), self.tz))
+
     @classmethod
     def standard(
         cls,
@@ -136,8 +146,6 @@ class WorkingCalendar:
         """The calendar's time zone; every returned datetime is expressed in it."""
         return self._zone
 
-    # Days
-
     def hours_on(self, day: date) -> DayHours:
         """The wall-clock working intervals of ``day``, with overrides applied."""
         hours = self.overrides.get(day)
@@ -156,8 +164,6 @@ class WorkingCalendar:
         return tuple(
             (s.astimezone(self._zone), e.astimezone(self._zone)) for s, e in self._spans(day)
         )
-
-    # Instants
 
     def is_working_time(self, instant: datetime) -> bool:
         """Whether ``instant`` lies inside a working interval (start inclusive, end exclusive)."""
@@ -214,7 +220,8 @@ class WorkingCalendar:
             return -self.working_time_between(b, a)
         total = timedelta(0)
         day = lo.astimezone(self._zone).date()
-        # One day past the end date, for clocks that fall back across midnight (see above).
+        # One day past the end date: where clocks fall back across midnight, the next day's
+        # intervals can begin while the clock still shows the previous date.
         last = hi.astimezone(self._zone).date() + _ONE_DAY
         while day <= last:
             for s, e in self._spans(day):
@@ -244,8 +251,6 @@ class WorkingCalendar:
             # Skipped wall time: fold=0 reads it with the offset from before the jump.
             candidate = wall.replace(tzinfo=self._zone, fold=0).astimezone(UTC)
         return candidate.astimezone(self._zone)
-
-    # Internals
 
     def _spans(self, day: date) -> tuple[_Span, ...]:
         spans = self._span_cache.get(day)
@@ -328,13 +333,15 @@ def _utc(instant: datetime, name: str) -> datetime:
 
 
 def _hours(hours: float | Decimal | int) -> timedelta:
+    finite = hours.is_finite() if isinstance(hours, Decimal) else math.isfinite(hours)
+    if not finite:
+        raise ValueError(f"hours must be finite, got {hours}")
+    # Checked before rounding, so a tiny negative amount is not silently rounded to zero.
+    if hours < 0:
+        raise ValueError(f"amount of working time must not be negative, got {hours} hours")
     if isinstance(hours, Decimal):
-        if not hours.is_finite():
-            raise ValueError(f"hours must be finite, got {hours}")
         micro = (hours * _MICROSECONDS_PER_HOUR).to_integral_value(rounding=ROUND_HALF_EVEN)
         return timedelta(microseconds=int(micro))
-    if isinstance(hours, float) and not math.isfinite(hours):
-        raise ValueError(f"hours must be finite, got {hours}")
     return timedelta(hours=hours)
 
 

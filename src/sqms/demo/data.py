@@ -37,10 +37,14 @@ POSITIONS: list[tuple[str, str, str, bool]] = [
     ("hotline_operator", "热线坐席", "Hotline operator", False),
 ]
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢"
-GIVEN = ("伟 芳 娜 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀兰 霞 平 刚 桂英 玉兰 建华 晓东 海燕 "
-         "志强 婷婷 雪梅 小红 文博 子涵 浩然 雨欣 思远 佳怡 国庆 春燕 立新 俊杰 梦琪 宇航 欣怡 鹏飞 "
-         "丽娟 晓明 建国 红梅 振华 慧敏").split()  # fmt: skip
+SURNAMES = (  # the 50 most common surnames
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢"
+)
+GIVEN = (
+    "伟 芳 娜 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀兰 霞 平 刚 桂英 玉兰 建华 晓东 "
+    "海燕 志强 婷婷 雪梅 小红 文博 子涵 浩然 雨欣 思远 佳怡 国庆 春燕 立新 俊杰 梦琪 "
+    "宇航 欣怡 鹏飞 丽娟 晓明 建国 红梅 振华 慧敏"
+).split()
 
 REGIONS = [
     ("R01", "华东区", ["上海徐汇店", "上海浦东店", "杭州西湖店", "南京新街口店"]),
@@ -49,16 +53,25 @@ REGIONS = [
 ]
 BACK_OFFICE = [
     ("D-OPS", "运营部", [("department_head", 1), ("clerk", 3)]),
-    ("D-QA", "质量管理部（督察考评中心）", [("department_head", 1), ("quality_specialist", 2), ("inspector", 3)]),
+    (
+        "D-QA",
+        "质量管理部（督察考评中心）",
+        [("department_head", 1), ("quality_specialist", 2), ("inspector", 3)],
+    ),
     ("D-PUR", "采购部", [("department_head", 1), ("clerk", 3)]),
     ("D-HR", "人力资源部", [("department_head", 1), ("clerk", 2)]),
     ("D-FIN", "财务部", [("department_head", 1), ("clerk", 2)]),
     ("D-IT", "信息技术部", [("department_head", 1), ("technician", 2)]),
     ("D-LOG", "物流配送中心", [("department_head", 1), ("delivery_staff", 4)]),
     ("D-CS", "客服中心（热线）", [("department_head", 1), ("hotline_operator", 3)]),
-]  # fmt: skip
-STORE_STAFF = [("store_manager", 1), ("duty_manager", 1), ("service_desk_clerk", 1),
-               ("cashier", 4), ("sales_associate", 2)]  # fmt: skip
+]
+STORE_STAFF = [
+    ("store_manager", 1),
+    ("duty_manager", 1),
+    ("service_desk_clerk", 1),
+    ("cashier", 4),
+    ("sales_associate", 2),
+]
 
 DEMO_LOGINS: list[tuple[str, Any]] = [
     ("admin", _("system administrator (superuser)")),
@@ -114,10 +127,17 @@ def load_demo(seed: int = 2026) -> dict[str, int]:
         hired = []
         for _i in range(n):
             start = dt.date(2015, 1, 1) + dt.timedelta(days=rng.randrange(3650))
-            hired.append(services.staff_create(
-                actor=None, employee_no=f"E{next(counter)}", name=name(), unit=unit,
-                position=positions[position], start_date=start, phone=_phone(rng),
-            ))  # fmt: skip
+            hired.append(
+                services.staff_create(
+                    actor=None,
+                    employee_no=f"E{next(counter)}",
+                    name=name(),
+                    unit=unit,
+                    position=positions[position],
+                    start_date=start,
+                    phone=_phone(rng),
+                )
+            )
         return hired
 
     staff_by_role["gm"] = hire(company, "general_manager")[0]
@@ -167,9 +187,12 @@ def load_demo(seed: int = 2026) -> dict[str, int]:
         username: str, staff_key: str | None, role: str, unit: OrgUnit, superuser: bool = False
     ) -> User:
         user = services.user_create(
-            actor=None, username=username, password=DEMO_PASSWORD,
-            staff=staff_by_role.get(staff_key) if staff_key else None, is_superuser=superuser,
-        )  # fmt: skip
+            actor=None,
+            username=username,
+            password=DEMO_PASSWORD,
+            staff=staff_by_role.get(staff_key) if staff_key else None,
+            is_superuser=superuser,
+        )
         services.role_grant(actor=None, user=user, role=role, unit=unit)
         return user
 

@@ -12,9 +12,19 @@ from sqms.org import selectors, services
 from sqms.org.models import OrgUnit, Position, Staff
 from sqms.org.roles import Cap
 from sqms.org.schemas import (
-    MeOut, MoveStaffIn, MoveUnitIn, PositionOut, ReasonIn, StaffIn, StaffLeaveIn, StaffOut,
-    StaffPatch, UnitIn, UnitOut, UnitPatch,
-)  # fmt: skip
+    MeOut,
+    MoveStaffIn,
+    MoveUnitIn,
+    PositionOut,
+    ReasonIn,
+    StaffIn,
+    StaffLeaveIn,
+    StaffOut,
+    StaffPatch,
+    UnitIn,
+    UnitOut,
+    UnitPatch,
+)
 
 router = Router(tags=["organisation"])
 
@@ -58,9 +68,12 @@ def me(request: HttpRequest) -> dict[str, object]:
 @paginate(Page)
 def list_units(request: HttpRequest, filters: Query[UnitFilter]) -> object:
     return selectors.unit_list_for_user(
-        request.user, q=filters.q, kind=filters.kind, parent_id=filters.parent,
+        request.user,
+        q=filters.q,
+        kind=filters.kind,
+        parent_id=filters.parent,
         include_inactive=filters.include_inactive,
-    )  # fmt: skip
+    )
 
 
 @router.get("/units/{unit_id}", response=UnitOut)
@@ -73,9 +86,12 @@ def create_unit(request: HttpRequest, payload: UnitIn) -> tuple[int, object]:
     def create() -> OrgUnit:
         parent = selectors.unit_get_for_user(request.user, payload.parent_id, Cap.ORG_MANAGE)
         return services.unit_create(
-            actor=request.user, code=payload.code, name=payload.name, kind=payload.kind,
+            actor=request.user,
+            code=payload.code,
+            name=payload.name,
+            kind=payload.kind,
             parent=parent,
-        )  # fmt: skip
+        )
 
     return idempotent(request, payload, create, UnitOut)
 
@@ -111,9 +127,13 @@ def list_positions(request: HttpRequest) -> object:
 def list_staff(request: HttpRequest, filters: Query[StaffFilter]) -> object:
     unit = selectors.unit_get_for_user(request.user, filters.unit) if filters.unit else None
     return selectors.staff_list_for_user(
-        request.user, unit=unit, subtree=filters.subtree, q=filters.q,
-        position=filters.position, active=filters.active,
-    )  # fmt: skip
+        request.user,
+        unit=unit,
+        subtree=filters.subtree,
+        q=filters.q,
+        position=filters.position,
+        active=filters.active,
+    )
 
 
 @router.get("/staff/{staff_id}", response=StaffOut)
@@ -130,10 +150,15 @@ def create_staff(request: HttpRequest, payload: StaffIn) -> tuple[int, object]:
     def create() -> Staff:
         unit = selectors.unit_get_for_user(request.user, payload.unit_id, Cap.STAFF_MANAGE)
         return services.staff_create(
-            actor=request.user, employee_no=payload.employee_no, name=payload.name, unit=unit,
-            position=_position(payload.position), start_date=payload.start_date,
-            phone=payload.phone, email=payload.email,
-        )  # fmt: skip
+            actor=request.user,
+            employee_no=payload.employee_no,
+            name=payload.name,
+            unit=unit,
+            position=_position(payload.position),
+            start_date=payload.start_date,
+            phone=payload.phone,
+            email=payload.email,
+        )
 
     return idempotent(request, payload, create, StaffOut)
 
@@ -143,9 +168,13 @@ def update_staff(request: HttpRequest, staff_id: int, payload: StaffPatch) -> St
     staff = selectors.staff_get_for_user(request.user, staff_id, Cap.STAFF_MANAGE)
     position = _position(payload.position) if payload.position else None
     return services.staff_update(
-        actor=request.user, staff=staff, name=payload.name, position=position,
-        phone=payload.phone, email=payload.email,
-    )  # fmt: skip
+        actor=request.user,
+        staff=staff,
+        name=payload.name,
+        position=position,
+        phone=payload.phone,
+        email=payload.email,
+    )
 
 
 @router.post("/staff/{staff_id}/move", response=StaffOut)

@@ -35,12 +35,23 @@ STAFF_COLUMNS = {
     "phone": ["phone", "电话", "手机"],
     "email": ["email", "邮箱", "电子邮件"],
 }
-REQUIRED = {"units": ["code", "name", "kind", "parent_code"],
-            "staff": ["employee_no", "name", "unit_code", "position", "start_date"]}  # fmt: skip
+REQUIRED = {
+    "units": ["code", "name", "kind", "parent_code"],
+    "staff": ["employee_no", "name", "unit_code", "position", "start_date"],
+}
 SHEET_NAMES = {"units": ["units", "单位"], "staff": ["staff", "员工", "人员"]}
-KIND_NAMES = {**{k.value: k.value for k in UnitKind},
-              **{"公司": "company", "区域": "region", "门店": "store", "部门": "department",
-                 "后台部门": "back_office", "职能部门": "back_office", "班组": "team"}}  # fmt: skip
+KIND_NAMES = {
+    **{k.value: k.value for k in UnitKind},
+    **{
+        "公司": "company",
+        "区域": "region",
+        "门店": "store",
+        "部门": "department",
+        "后台部门": "back_office",
+        "职能部门": "back_office",
+        "班组": "team",
+    },
+}
 
 
 @dataclass
@@ -105,9 +116,13 @@ def _header_map(
                 break
     missing = [k for k in REQUIRED[kind] if k not in found]
     if missing:
-        report.add(ws.title, 1, ", ".join(missing),
-                   _("Missing column(s): %(cols)s. Download the template for the expected headers.")
-                   % {"cols": ", ".join(f"{m} / {columns[m][1]}" for m in missing)})  # fmt: skip
+        report.add(
+            ws.title,
+            1,
+            ", ".join(missing),
+            _("Missing column(s): %(cols)s. Download the template for the expected headers.")
+            % {"cols": ", ".join(f"{m} / {columns[m][1]}" for m in missing)},
+        )
         return None
     return found
 
@@ -154,9 +169,14 @@ def import_org_workbook(*, actor: User | None, file: IO[bytes], dry_run: bool) -
 
     # Units: codes unique in the file and new to the database; parents exist (in the database or
     # earlier or later in the file) and the actor may manage them.
-    existing_units = {u.code: u for u in OrgUnit.objects.filter(
-        code__in=[_text(r["code"]) for _n, r in unit_rows] + [_text(r["parent_code"]) for _n, r in unit_rows]
-        + [_text(r["unit_code"]) for _n, r in staff_rows])}  # fmt: skip
+    existing_units = {
+        u.code: u
+        for u in OrgUnit.objects.filter(
+            code__in=[_text(r["code"]) for _n, r in unit_rows]
+            + [_text(r["parent_code"]) for _n, r in unit_rows]
+            + [_text(r["unit_code"]) for _n, r in staff_rows]
+        )
+    }
     sheet = unit_ws.title if unit_ws is not None else "units"
     planned_units: dict[str, dict[str, Any]] = {}
     for number, row in unit_rows:
@@ -178,12 +198,17 @@ def import_org_workbook(*, actor: User | None, file: IO[bytes], dry_run: bool) -
         if not name:
             report.add(sheet, number, "name", _("Enter a name."))
         if kind is None:
-            report.add(sheet, number, "kind", _("Unknown unit kind %(k)r; use one of %(ks)s.")
-                       % {"k": _text(row["kind"]), "ks": ", ".join(UnitKind.values)})  # fmt: skip
+            report.add(
+                sheet,
+                number,
+                "kind",
+                _("Unknown unit kind %(k)r; use one of %(ks)s.")
+                % {"k": _text(row["kind"]), "ks": ", ".join(UnitKind.values)},
+            )
         if not parent_code:
             report.add(sheet, number, "parent_code", _("Give the parent unit's code."))
         planned_units[code] = {"row": number, "name": name, "kind": kind, "parent": parent_code}
-    for code, plan in planned_units.items():
+    for plan in planned_units.values():
         parent = plan["parent"]
         if not parent or parent in planned_units:
             continue
@@ -192,8 +217,12 @@ def import_org_workbook(*, actor: User | None, file: IO[bytes], dry_run: bool) -
                 sheet, plan["row"], "parent_code", _("Unknown parent unit %(c)s.") % {"c": parent}
             )
         elif not allowed(Cap.ORG_MANAGE, existing_units[parent].path):
-            report.add(sheet, plan["row"], "parent_code",
-                       _("You may not add units under %(c)s.") % {"c": parent})  # fmt: skip
+            report.add(
+                sheet,
+                plan["row"],
+                "parent_code",
+                _("You may not add units under %(c)s.") % {"c": parent},
+            )
     order = _unit_order(planned_units, report, sheet)
 
     # Staff.
@@ -204,8 +233,11 @@ def import_org_workbook(*, actor: User | None, file: IO[bytes], dry_run: bool) -
         positions[p.name_zh] = p
         positions[p.name_en.lower()] = p
     numbers_in_file: dict[str, int] = {}
-    taken = set(Staff.objects.filter(
-        employee_no__in=[_text(r["employee_no"]) for _n, r in staff_rows]).values_list("employee_no", flat=True))  # fmt: skip
+    taken = set(
+        Staff.objects.filter(
+            employee_no__in=[_text(r["employee_no"]) for _n, r in staff_rows]
+        ).values_list("employee_no", flat=True)
+    )
     planned_staff = []
     for number, row in staff_rows:
         emp_no, name, unit_code = (
@@ -218,9 +250,13 @@ def import_org_workbook(*, actor: User | None, file: IO[bytes], dry_run: bool) -
                 sheet, number, "employee_no", _("An employee number is 1–40 letters or digits.")
             )
         elif emp_no in numbers_in_file:
-            report.add(sheet, number, "employee_no",
-                       _("Employee number %(no)s also appears in row %(row)d.")
-                       % {"no": emp_no, "row": numbers_in_file[emp_no]})  # fmt: skip
+            report.add(
+                sheet,
+                number,
+                "employee_no",
+                _("Employee number %(no)s also appears in row %(row)d.")
+                % {"no": emp_no, "row": numbers_in_file[emp_no]},
+            )
         elif emp_no in taken:
             report.add(
                 sheet,
@@ -259,8 +295,12 @@ def import_org_workbook(*, actor: User | None, file: IO[bytes], dry_run: bool) -
             start = _date(row["start_date"])
         except ValueError:
             start = None
-            report.add(sheet, number, "start_date",
-                       _("%(v)r is not a date; write it as 2024-03-01.") % {"v": _text(row["start_date"])})  # fmt: skip
+            report.add(
+                sheet,
+                number,
+                "start_date",
+                _("%(v)r is not a date; write it as 2024-03-01.") % {"v": _text(row["start_date"])},
+            )
         phone = _text(row.get("phone"))
         if phone and not services.PHONE_RE.match(phone):
             report.add(
@@ -278,8 +318,17 @@ def import_org_workbook(*, actor: User | None, file: IO[bytes], dry_run: bool) -
                 validate_email(email)
             except ValidationError:
                 report.add(sheet, number, "email", _("Enter a valid e-mail address."))
-        planned_staff.append({"employee_no": emp_no, "name": name, "unit_code": unit_code,
-                              "position": position, "start_date": start, "phone": phone, "email": email})  # fmt: skip
+        planned_staff.append(
+            {
+                "employee_no": emp_no,
+                "name": name,
+                "unit_code": unit_code,
+                "position": position,
+                "start_date": start,
+                "phone": phone,
+                "email": email,
+            }
+        )
 
     report.units = len(planned_units)
     report.staff = len(planned_staff)
@@ -291,15 +340,23 @@ def import_org_workbook(*, actor: User | None, file: IO[bytes], dry_run: bool) -
             for code in order:
                 plan = planned_units[code]
                 created[code] = services.unit_create(
-                    actor=actor, code=code, name=plan["name"], kind=plan["kind"],
+                    actor=actor,
+                    code=code,
+                    name=plan["name"],
+                    kind=plan["kind"],
                     parent=created[plan["parent"]],
-                )  # fmt: skip
+                )
             for s in planned_staff:
                 services.staff_create(
-                    actor=actor, employee_no=s["employee_no"], name=s["name"],
-                    unit=created[s["unit_code"]], position=s["position"],
-                    start_date=s["start_date"], phone=s["phone"], email=s["email"],
-                )  # fmt: skip
+                    actor=actor,
+                    employee_no=s["employee_no"],
+                    name=s["name"],
+                    unit=created[s["unit_code"]],
+                    position=s["position"],
+                    start_date=s["start_date"],
+                    phone=s["phone"],
+                    email=s["email"],
+                )
     except DomainError as exc:  # e.g. a concurrent import took a code meanwhile
         report.add("-", 0, ",".join(str(e.loc[-1]) for e in exc.errors) or "-", exc.message)
         return report
@@ -316,8 +373,13 @@ def _unit_order(planned: dict[str, dict[str, Any]], report: ImportReport, sheet:
         if state.get(code) == 2:
             return
         if state.get(code) == 1:
-            report.add(sheet, planned[code]["row"], "parent_code",
-                       _("Units %(cycle)s are each other's parents.") % {"cycle": " → ".join([*trail, code])})  # fmt: skip
+            report.add(
+                sheet,
+                planned[code]["row"],
+                "parent_code",
+                _("Units %(cycle)s are each other's parents.")
+                % {"cycle": " → ".join([*trail, code])},
+            )
             return
         state[code] = 1
         parent = planned[code]["parent"]

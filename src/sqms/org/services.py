@@ -21,8 +21,15 @@ from sqms.org.selectors import access_for, forget_access
 
 UNIT_FIELDS = ["code", "name", "kind", "parent", "calendar", "is_active"]
 STAFF_FIELDS = [
-    "employee_no", "name", "unit", "position", "phone", "email", "start_date", "end_date",
-]  # fmt: skip
+    "employee_no",
+    "name",
+    "unit",
+    "position",
+    "phone",
+    "email",
+    "start_date",
+    "end_date",
+]
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 -]{3,28}[0-9]$")
 
@@ -134,9 +141,12 @@ def unit_update(
     if changed:
         unit.save(update_fields=[*changed, "updated_at"])
         audit_record(
-            actor=actor, action="org.unit.update", target=unit,
-            before=before, after=snapshot(unit, UNIT_FIELDS),
-        )  # fmt: skip
+            actor=actor,
+            action="org.unit.update",
+            target=unit,
+            before=before,
+            after=snapshot(unit, UNIT_FIELDS),
+        )
     return unit
 
 
@@ -167,9 +177,12 @@ def unit_move(*, actor: User | None, unit: OrgUnit, new_parent: OrgUnit) -> OrgU
     OrgUnit.objects.filter(pk=unit.pk).update(parent=new_parent, updated_at=timezone.now())
     unit.refresh_from_db()
     audit_record(
-        actor=actor, action="org.unit.move", target=unit,
-        before=before, after=snapshot(unit, UNIT_FIELDS),
-    )  # fmt: skip
+        actor=actor,
+        action="org.unit.move",
+        target=unit,
+        before=before,
+        after=snapshot(unit, UNIT_FIELDS),
+    )
     return unit
 
 
@@ -201,9 +214,13 @@ def unit_deactivate(*, actor: User | None, unit: OrgUnit, reason: str) -> OrgUni
     unit.deactivated_at = timezone.now()
     unit.save(update_fields=["is_active", "deactivated_at", "updated_at"])
     audit_record(
-        actor=actor, action="org.unit.deactivate", target=unit,
-        before=before, after=snapshot(unit, UNIT_FIELDS), note=reason,
-    )  # fmt: skip
+        actor=actor,
+        action="org.unit.deactivate",
+        target=unit,
+        before=before,
+        after=snapshot(unit, UNIT_FIELDS),
+        note=reason,
+    )
     return unit
 
 
@@ -218,9 +235,12 @@ def unit_reactivate(*, actor: User | None, unit: OrgUnit) -> OrgUnit:
     unit.deactivated_at = None
     unit.save(update_fields=["is_active", "deactivated_at", "updated_at"])
     audit_record(
-        actor=actor, action="org.unit.reactivate", target=unit,
-        before=before, after=snapshot(unit, UNIT_FIELDS),
-    )  # fmt: skip
+        actor=actor,
+        action="org.unit.reactivate",
+        target=unit,
+        before=before,
+        after=snapshot(unit, UNIT_FIELDS),
+    )
     return unit
 
 
@@ -239,9 +259,11 @@ def position_upsert(
         code=code, defaults={"name_zh": name_zh, "name_en": name_en, "is_manager": is_manager}
     )
     audit_record(
-        actor=actor, action="org.position.create" if created else "org.position.update",
-        target=position, after=snapshot(position, ["code", "name_zh", "name_en", "is_manager"]),
-    )  # fmt: skip
+        actor=actor,
+        action="org.position.create" if created else "org.position.update",
+        target=position,
+        after=snapshot(position, ["code", "name_zh", "name_en", "is_manager"]),
+    )
     return position
 
 
@@ -249,9 +271,15 @@ def position_upsert(
 
 
 def _validate_staff_fields(
-    *, employee_no: str, name: str, phone: str, email: str, start_date: dt.date | None,
-    end_date: dt.date | None, exclude_pk: int | None = None,
-) -> list[FieldError]:  # fmt: skip
+    *,
+    employee_no: str,
+    name: str,
+    phone: str,
+    email: str,
+    start_date: dt.date | None,
+    end_date: dt.date | None,
+    exclude_pk: int | None = None,
+) -> list[FieldError]:
     from django.core.exceptions import ValidationError
     from django.core.validators import validate_email
 
@@ -305,17 +333,26 @@ def staff_create(
     phone = (phone or "").strip()
     email = (email or "").strip()
     errors = _validate_staff_fields(
-        employee_no=employee_no, name=name, phone=phone, email=email,
-        start_date=start_date, end_date=None,
-    )  # fmt: skip
+        employee_no=employee_no,
+        name=name,
+        phone=phone,
+        email=email,
+        start_date=start_date,
+        end_date=None,
+    )
     if not unit.is_active:
         errors.append(FieldError(loc=["unit"], msg=_("The unit is deactivated.")))
     if errors:
         raise DomainError(code="invalid", message=errors[0].msg, errors=errors)
     staff = Staff.objects.create(
-        employee_no=employee_no, name=name.strip()[:80], unit=unit, position=position,
-        phone=phone, email=email, start_date=start_date,
-    )  # fmt: skip
+        employee_no=employee_no,
+        name=name.strip()[:80],
+        unit=unit,
+        position=position,
+        phone=phone,
+        email=email,
+        start_date=start_date,
+    )
     audit_record(
         actor=actor, action="org.staff.create", target=staff, after=snapshot(staff, STAFF_FIELDS)
     )
@@ -345,16 +382,24 @@ def staff_update(
     if email is not None:
         staff.email = email.strip()
     errors = _validate_staff_fields(
-        employee_no=staff.employee_no, name=staff.name, phone=staff.phone, email=staff.email,
-        start_date=staff.start_date, end_date=staff.end_date, exclude_pk=staff.pk,
-    )  # fmt: skip
+        employee_no=staff.employee_no,
+        name=staff.name,
+        phone=staff.phone,
+        email=staff.email,
+        start_date=staff.start_date,
+        end_date=staff.end_date,
+        exclude_pk=staff.pk,
+    )
     if errors:
         raise DomainError(code="invalid", message=errors[0].msg, errors=errors)
     staff.save(update_fields=["name", "position", "phone", "email", "updated_at"])
     audit_record(
-        actor=actor, action="org.staff.update", target=staff,
-        before=before, after=snapshot(staff, STAFF_FIELDS),
-    )  # fmt: skip
+        actor=actor,
+        action="org.staff.update",
+        target=staff,
+        before=before,
+        after=snapshot(staff, STAFF_FIELDS),
+    )
     return staff
 
 
@@ -372,9 +417,13 @@ def staff_move(*, actor: User | None, staff: Staff, unit: OrgUnit, note: str = "
     staff.unit = unit
     staff.save(update_fields=["unit", "updated_at"])
     audit_record(
-        actor=actor, action="org.staff.move", target=staff,
-        before=before, after=snapshot(staff, STAFF_FIELDS), note=note,
-    )  # fmt: skip
+        actor=actor,
+        action="org.staff.move",
+        target=staff,
+        before=before,
+        after=snapshot(staff, STAFF_FIELDS),
+        note=note,
+    )
     return staff
 
 
@@ -394,9 +443,13 @@ def staff_deactivate(*, actor: User | None, staff: Staff, end_date: dt.date, rea
     staff.save(update_fields=["end_date", "updated_at"])
     User.objects.filter(staff=staff).update(is_active=False)
     audit_record(
-        actor=actor, action="org.staff.deactivate", target=staff,
-        before=before, after=snapshot(staff, STAFF_FIELDS), note=reason,
-    )  # fmt: skip
+        actor=actor,
+        action="org.staff.deactivate",
+        target=staff,
+        before=before,
+        after=snapshot(staff, STAFF_FIELDS),
+        note=reason,
+    )
     return staff
 
 
@@ -425,8 +478,13 @@ def user_create(
         raise field_error("username", _("Enter a user name."))
     if User.objects.filter(username__iexact=username).exists():
         raise field_error("username", _("User name %(u)s is taken.") % {"u": username})
-    user = User(username=username, email=email, staff=staff, is_superuser=is_superuser,
-                is_staff=is_superuser)  # fmt: skip
+    user = User(
+        username=username,
+        email=email,
+        staff=staff,
+        is_superuser=is_superuser,
+        is_staff=is_superuser,
+    )
     if staff is not None:
         user.first_name = staff.name[:150]
     if password:
@@ -435,9 +493,15 @@ def user_create(
         user.set_unusable_password()
     user.save()
     audit_record(
-        actor=actor, action="org.user.create", target=user,
-        after={"username": username, "staff": staff.pk if staff else None, "superuser": is_superuser},
-    )  # fmt: skip
+        actor=actor,
+        action="org.user.create",
+        target=user,
+        after={
+            "username": username,
+            "staff": staff.pk if staff else None,
+            "superuser": is_superuser,
+        },
+    )
     return user
 
 
@@ -453,9 +517,11 @@ def role_grant(*, actor: User | None, user: User, role: str, unit: OrgUnit) -> R
     grant, created = RoleGrant.objects.get_or_create(user=user, role=role, unit=unit)
     if created:
         audit_record(
-            actor=actor, action="org.role.grant", target=grant,
+            actor=actor,
+            action="org.role.grant",
+            target=grant,
             after={"user": user.pk, "role": role, "unit": unit.code},
-        )  # fmt: skip
+        )
     forget_access(user)
     return grant
 
@@ -464,8 +530,11 @@ def role_grant(*, actor: User | None, user: User, role: str, unit: OrgUnit) -> R
 def role_revoke(*, actor: User | None, grant: RoleGrant, reason: str = "") -> None:
     _require(actor, Cap.ROLES_MANAGE, grant.unit)
     audit_record(
-        actor=actor, action="org.role.revoke", target=grant,
-        before={"user": grant.user_id, "role": grant.role, "unit": grant.unit.code}, note=reason,
-    )  # fmt: skip
+        actor=actor,
+        action="org.role.revoke",
+        target=grant,
+        before={"user": grant.user_id, "role": grant.role, "unit": grant.unit.code},
+        note=reason,
+    )
     grant.delete()
     forget_access(grant.user)

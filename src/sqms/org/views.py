@@ -23,8 +23,14 @@ from sqms.common.errors import DomainError, NotFound, PermissionDenied
 from sqms.common.forms import form_errors
 from sqms.org import imports, selectors, services
 from sqms.org.forms import (
-    ImportForm, MoveStaffForm, MoveUnitForm, ReasonForm, StaffForm, StaffLeaveForm, UnitForm,
-)  # fmt: skip
+    ImportForm,
+    MoveStaffForm,
+    MoveUnitForm,
+    ReasonForm,
+    StaffForm,
+    StaffLeaveForm,
+    UnitForm,
+)
 from sqms.org.roles import Cap
 
 
@@ -50,18 +56,27 @@ def tree(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied()
     q = request.GET.get("q", "").strip()
     results = selectors.unit_list_for_user(request.user, q=q)[:50] if q else None
-    return render(request, "org/unit_tree.html", {
-        "roots": selectors.unit_roots_for_user(request.user), "q": q, "results": results,
-        "can_import": selectors.can(request.user, Cap.STAFF_MANAGE)
-        or selectors.can(request.user, Cap.ORG_MANAGE),
-    })  # fmt: skip
+    return render(
+        request,
+        "org/unit_tree.html",
+        {
+            "roots": selectors.unit_roots_for_user(request.user),
+            "q": q,
+            "results": results,
+            "can_import": selectors.can(request.user, Cap.STAFF_MANAGE)
+            or selectors.can(request.user, Cap.ORG_MANAGE),
+        },
+    )
 
 
 @scoped
 def children(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = selectors.unit_get_for_user(request.user, unit_id)
-    return render(request, "org/_unit_children.html",
-                  {"units": selectors.unit_children_for_user(request.user, unit)})  # fmt: skip
+    return render(
+        request,
+        "org/_unit_children.html",
+        {"units": selectors.unit_children_for_user(request.user, unit)},
+    )
 
 
 @scoped
@@ -76,14 +91,18 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     )
     page = Paginator(staff, 50).get_page(request.GET.get("page"))
     ctx = {
-        "unit": unit, "ancestors": selectors.unit_ancestors(unit), "page": page, "q": q,
-        "subtree": subtree, "show": show,
+        "unit": unit,
+        "ancestors": selectors.unit_ancestors(unit),
+        "page": page,
+        "q": q,
+        "subtree": subtree,
+        "show": show,
         "children": selectors.unit_children_for_user(request.user, unit, include_inactive=True),
         "calendar": selectors.unit_calendar(unit),
         "can_manage_org": selectors.can(request.user, Cap.ORG_MANAGE, unit),
         "can_manage_staff": selectors.can(request.user, Cap.STAFF_MANAGE, unit),
         "grants": selectors.grants_for_unit(unit),
-    }  # fmt: skip
+    }
     template = (
         "org/_staff_table.html"
         if request.htmx and request.htmx.target == "staff-table"
@@ -99,13 +118,31 @@ def staff_export(request: HttpRequest, unit_id: int) -> HttpResponse:
     wb = Workbook()
     ws = wb.active
     ws.title = "staff"
-    ws.append([_("Employee number"), _("Name"), _("Unit code"), _("Unit"), _("Position"),
-               _("Start date"), _("Phone")])  # fmt: skip
+    ws.append(
+        [
+            _("Employee number"),
+            _("Name"),
+            _("Unit code"),
+            _("Unit"),
+            _("Position"),
+            _("Start date"),
+            _("Phone"),
+        ]
+    )
     for s in selectors.staff_list_for_user(request.user, unit=unit, subtree=True).iterator(
         chunk_size=2000
     ):
-        ws.append([s.employee_no, s.name, s.unit.code, s.unit.name, str(s.position), s.start_date,
-                   selectors.mask_phone(s.phone)])  # fmt: skip
+        ws.append(
+            [
+                s.employee_no,
+                s.name,
+                s.unit.code,
+                s.unit.name,
+                str(s.position),
+                s.start_date,
+                selectors.mask_phone(s.phone),
+            ]
+        )
     buf = io.BytesIO()
     wb.save(buf)
     resp = HttpResponse(
@@ -128,8 +165,15 @@ def unit_add(request: HttpRequest, unit_id: int) -> HttpResponse:
             return redirect("org:unit", unit_id=unit.pk)
         except DomainError as exc:
             form_errors(form, exc)
-    return render(request, "org/form.html", {"form": form, "unit": parent,
-                  "title": _("Add a unit under %(name)s") % {"name": parent.name}})  # fmt: skip
+    return render(
+        request,
+        "org/form.html",
+        {
+            "form": form,
+            "unit": parent,
+            "title": _("Add a unit under %(name)s") % {"name": parent.name},
+        },
+    )
 
 
 @scoped
@@ -149,8 +193,11 @@ def unit_move(request: HttpRequest, unit_id: int) -> HttpResponse:
             return redirect("org:unit", unit_id=unit.pk)
         except DomainError as exc:
             form_errors(form, exc)
-    return render(request, "org/form.html", {"form": form, "unit": unit,
-                  "title": _("Move %(name)s") % {"name": unit.name}})  # fmt: skip
+    return render(
+        request,
+        "org/form.html",
+        {"form": form, "unit": unit, "title": _("Move %(name)s") % {"name": unit.name}},
+    )
 
 
 @scoped
@@ -167,8 +214,16 @@ def unit_deactivate(request: HttpRequest, unit_id: int) -> HttpResponse:
             return redirect("org:unit", unit_id=unit.pk)
         except DomainError as exc:
             form_errors(form, exc)
-    return render(request, "org/form.html", {"form": form, "unit": unit, "danger": True,
-                  "title": _("Deactivate %(name)s") % {"name": unit.name}})  # fmt: skip
+    return render(
+        request,
+        "org/form.html",
+        {
+            "form": form,
+            "unit": unit,
+            "danger": True,
+            "title": _("Deactivate %(name)s") % {"name": unit.name},
+        },
+    )
 
 
 @scoped
@@ -183,8 +238,11 @@ def staff_add(request: HttpRequest, unit_id: int) -> HttpResponse:
             return redirect("org:unit", unit_id=unit.pk)
         except DomainError as exc:
             form_errors(form, exc)
-    return render(request, "org/form.html", {"form": form, "unit": unit,
-                  "title": _("Add staff to %(name)s") % {"name": unit.name}})  # fmt: skip
+    return render(
+        request,
+        "org/form.html",
+        {"form": form, "unit": unit, "title": _("Add staff to %(name)s") % {"name": unit.name}},
+    )
 
 
 @scoped
@@ -195,12 +253,18 @@ def staff_detail(request: HttpRequest, staff_id: int) -> HttpResponse:
     if request.GET.get("reveal") == "phone" and can_see and staff.phone:
         personal_data_view_record(actor=request.user, target=staff, fields=["phone"])
         phone = staff.phone
-    return render(request, "org/staff_detail.html", {
-        "staff": staff, "phone": phone, "can_reveal": can_see and phone != staff.phone,
-        "ancestors": selectors.unit_ancestors(staff.unit),
-        "can_manage": selectors.can(request.user, Cap.STAFF_MANAGE, staff.unit),
-        "is_self": getattr(request.user, "staff_id", None) == staff.pk,
-    })  # fmt: skip
+    return render(
+        request,
+        "org/staff_detail.html",
+        {
+            "staff": staff,
+            "phone": phone,
+            "can_reveal": can_see and phone != staff.phone,
+            "ancestors": selectors.unit_ancestors(staff.unit),
+            "can_manage": selectors.can(request.user, Cap.STAFF_MANAGE, staff.unit),
+            "is_self": getattr(request.user, "staff_id", None) == staff.pk,
+        },
+    )
 
 
 @scoped
@@ -213,14 +277,21 @@ def staff_move(request: HttpRequest, staff_id: int) -> HttpResponse:
     form = MoveStaffForm(request.POST or None, units=units)
     if request.method == "POST" and form.is_valid():
         try:
-            services.staff_move(actor=request.user, staff=staff, unit=form.cleaned_data["unit"],
-                                note=form.cleaned_data["note"])  # fmt: skip
+            services.staff_move(
+                actor=request.user,
+                staff=staff,
+                unit=form.cleaned_data["unit"],
+                note=form.cleaned_data["note"],
+            )
             messages.success(request, _("%(name)s was transferred.") % {"name": staff.name})
             return redirect("org:staff", staff_id=staff.pk)
         except DomainError as exc:
             form_errors(form, exc)
-    return render(request, "org/form.html", {"form": form, "unit": staff.unit,
-                  "title": _("Transfer %(name)s") % {"name": staff.name}})  # fmt: skip
+    return render(
+        request,
+        "org/form.html",
+        {"form": form, "unit": staff.unit, "title": _("Transfer %(name)s") % {"name": staff.name}},
+    )
 
 
 @scoped
@@ -237,8 +308,16 @@ def staff_leave(request: HttpRequest, staff_id: int) -> HttpResponse:
             return redirect("org:staff", staff_id=staff.pk)
         except DomainError as exc:
             form_errors(form, exc)
-    return render(request, "org/form.html", {"form": form, "unit": staff.unit, "danger": True,
-                  "title": _("%(name)s leaves") % {"name": staff.name}})  # fmt: skip
+    return render(
+        request,
+        "org/form.html",
+        {
+            "form": form,
+            "unit": staff.unit,
+            "danger": True,
+            "title": _("%(name)s leaves") % {"name": staff.name},
+        },
+    )
 
 
 @scoped
@@ -259,7 +338,9 @@ def import_view(request: HttpRequest) -> HttpResponse:
 
 @scoped
 def import_template(request: HttpRequest) -> HttpResponse:
-    resp = HttpResponse(imports.org_template(),
-                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+    resp = HttpResponse(
+        imports.org_template(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     resp["Content-Disposition"] = 'attachment; filename="sqms-org-template.xlsx"'
     return resp

@@ -33,15 +33,28 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sqms.settings"}
         web_cmd = [
-            sys.executable, "-m", "gunicorn", "sqms.wsgi:application",
-            "--bind", f"{options['host']}:{options['port']}",
-            "--workers", str(options["workers"]), "--threads", str(options["threads"]),
-            "--access-logfile", os.environ.get("SQMS_ACCESS_LOG", "-"),
-            "--timeout", "120", "--graceful-timeout", "10",
-        ]  # fmt: skip
-        procs = [subprocess.Popen(web_cmd, env=env)]
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "sqms.wsgi:application",
+            "--bind",
+            f"{options['host']}:{options['port']}",
+            "--workers",
+            str(options["workers"]),
+            "--threads",
+            str(options["threads"]),
+            "--access-logfile",
+            os.environ.get("SQMS_ACCESS_LOG", "-"),
+            "--timeout",
+            "120",
+            "--graceful-timeout",
+            "10",
+        ]
+        # Arguments are ours, not user input; no shell is involved.
+        procs = [subprocess.Popen(web_cmd, env=env)]  # noqa: S603
         if not options["no_worker"]:
-            procs.append(subprocess.Popen([sys.executable, "-m", "sqms.cli", "run_huey"], env=env))
+            worker_cmd = [sys.executable, "-m", "sqms.cli", "run_huey"]
+            procs.append(subprocess.Popen(worker_cmd, env=env))  # noqa: S603
 
         def stop(*_args: Any) -> None:
             for p in procs:

@@ -20,8 +20,11 @@ class Command(BaseCommand):
             counts = load_demo(seed=options["seed"])
         except RuntimeError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(self.style.SUCCESS(
-            "demo loaded: {units} units, {staff} staff, {users} logins".format(**counts)))  # fmt: skip
+        self.stdout.write(
+            self.style.SUCCESS(
+                "demo loaded: {units} units, {staff} staff, {users} logins".format(**counts)
+            )
+        )
         if options["verbosity"] > 1:
             for username, label in DEMO_LOGINS:
                 self.stdout.write(f"  {username} / {DEMO_PASSWORD}: {label}")

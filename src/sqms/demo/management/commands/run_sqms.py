@@ -30,7 +30,7 @@ class Command(BaseCommand):
             call_command("demo")
         port = os.environ.get("PORT", "8000")
         host = os.environ.get("SQMS_HOST", "127.0.0.1")
-        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
         self.stdout.write(self.style.SUCCESS(f"\nSQMS is at http://{shown}:{port}/"))
         self.stdout.write(f"API docs: http://{shown}:{port}/api/v1/docs")
         if not options["no_demo"]:
