@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import PaginationBase
 from ninja.security import APIKeyCookie, HttpBearer
@@ -166,13 +166,13 @@ def idempotent(
     create: Callable[[], Any],
     out: type[Schema],
     status: int = 201,
-) -> tuple[int, Any]:
+) -> Status[Any]:
     """Run `create` once per Idempotency-Key. A retry with the same key and body replays the stored
     answer and creates nothing; the same key with another body is refused. The record and the
     creation share one transaction, so a failed creation leaves no record behind."""
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
-        return status, out.from_orm(create())
+        return Status(status, out.from_orm(create()))
     if len(key) > 200:
         raise DomainError(
             code="invalid_idempotency_key",
@@ -203,9 +203,10 @@ def idempotent(
                     status=422,
                     message=_("This Idempotency-Key was already used for a different request."),
                 ) from None
-            return existing.status or status, json.loads(existing.body)
-        result = out.from_orm(create()).model_dump(mode="json")
+            return Status(existing.status or status, json.loads(existing.body))
+        # Stored by alias: the replay goes through the same response schema as the original.
+        result = out.from_orm(create()).model_dump(mode="json", by_alias=True)
         record.status = status
         record.body = json.dumps(result, ensure_ascii=False)
         record.save(update_fields=["status", "body"])
-    return status, result
+    return Status(status, result)

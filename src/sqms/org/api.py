@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from sqms.common.api import Page, idempotent
@@ -82,7 +82,7 @@ def get_unit(request: HttpRequest, unit_id: int) -> OrgUnit:
 
 
 @router.post("/units", response={201: UnitOut})
-def create_unit(request: HttpRequest, payload: UnitIn) -> tuple[int, object]:
+def create_unit(request: HttpRequest, payload: UnitIn) -> Status[object]:
     def create() -> OrgUnit:
         parent = selectors.unit_get_for_user(request.user, payload.parent_id, Cap.ORG_MANAGE)
         return services.unit_create(
@@ -146,7 +146,7 @@ def get_staff(request: HttpRequest, staff_id: int) -> Staff:
 
 
 @router.post("/staff", response={201: StaffOut})
-def create_staff(request: HttpRequest, payload: StaffIn) -> tuple[int, object]:
+def create_staff(request: HttpRequest, payload: StaffIn) -> Status[object]:
     def create() -> Staff:
         unit = selectors.unit_get_for_user(request.user, payload.unit_id, Cap.STAFF_MANAGE)
         return services.staff_create(

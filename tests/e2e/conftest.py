@@ -1,0 +1,220 @@
+"""Browser tests: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+Playwright never downloads a browser here: it launches /usr/bin/chromium (or `chromium` on PATH,
+or $SQMS_CHROMIUM). When no Chromium is installed the tests are skipped with a loud reason and a
+banner in the terminal summary, unless SQMS_REQUIRE_BROWSER=1 (CI), which turns that into a failure.
+
+Fixtures:
+    browser    one Chromium per test session (per xdist worker)
+    page_for   page_for(user) → a Playwright page logged in as `user` through the real login
+               form; page_for(user, phone=True) gives a 390×844 touch screen;
+               page_for(None) an anonymous page. page_for.url(path), page_for.shot(page, label)
+               and page_for.problems(page) (console errors and uncaught exceptions) help.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+HERE = Path(__file__).resolve().parent
+SCREENSHOTS = HERE.parents[1] / "var" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+NOT_RUN = "BROWSER TESTS NOT RUN"
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+# The users are in mainland China: their browsers ask for Chinese first.
+LOCALE = "zh-CN"
+TIMEOUT_MS = 10_000
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium: $SQMS_CHROMIUM if set, else /usr/bin/chromium, else `chromium` on PATH."""
+    override = os.environ.get("SQMS_CHROMIUM")
+    if override is not None:
+        return override if os.access(override, os.X_OK) else None
+    if os.access("/usr/bin/chromium", os.X_OK):
+        return "/usr/bin/chromium"
+    return shutil.which("chromium")
+
+
+def _playwright_installed() -> bool:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _missing_reason() -> str | None:
+    if chromium_path() is None:
+        return (
+            f"{NOT_RUN}: chromium not installed (apt-get install chromium; "
+            "or point SQMS_CHROMIUM at it)"
+        )
+    if not _playwright_installed():
+        return f"{NOT_RUN}: the playwright Python package is not installed (uv sync)"
+    return None
+
+
+def _browser_required() -> bool:
+    return os.environ.get("SQMS_REQUIRE_BROWSER", "").strip() == "1"
+
+
+def _is_e2e(item: pytest.Item) -> bool:
+    return HERE in Path(str(item.path)).resolve().parents
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test under tests/e2e is an e2e test; without a browser they are skipped up front
+    (before any database or server is set up), unless the browser is required."""
+    reason = _missing_reason()
+    for item in items:
+        if not _is_e2e(item):
+            continue
+        item.add_marker(pytest.mark.e2e)
+        if reason and not _browser_required():
+            item.add_marker(pytest.mark.skip(reason=reason))
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    skipped = [
+        rep
+        for rep in terminalreporter.stats.get("skipped", [])
+        if isinstance(rep.longrepr, tuple) and NOT_RUN in str(rep.longrepr[-1])
+    ]
+    if not skipped:
+        return
+    reason = str(skipped[0].longrepr[-1]).removeprefix("Skipped: ")
+    bar = "!" * 78
+    terminalreporter.write_line(bar, red=True, bold=True)
+    terminalreporter.write_line(
+        f"!! {len(skipped)} e2e browser test(s) SKIPPED — {reason}", red=True, bold=True
+    )
+    terminalreporter.write_line(
+        "!! Set SQMS_REQUIRE_BROWSER=1 to make a missing browser fail the run.", red=True, bold=True
+    )
+    terminalreporter.write_line(bar, red=True, bold=True)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    reason = _missing_reason()
+    if reason:
+        if _browser_required():
+            pytest.fail(f"SQMS_REQUIRE_BROWSER=1 but Chromium is required and missing: {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    pw = sync_playwright().start()
+    try:
+        chromium = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    except Exception as exc:
+        pw.stop()
+        if _browser_required():
+            pytest.fail(f"SQMS_REQUIRE_BROWSER=1 but Chromium did not start: {exc}")
+        pytest.skip(f"{NOT_RUN}: chromium did not start: {exc}")
+    yield chromium
+    chromium.close()
+    pw.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Login rate-limit counters live in the cache, which a transactional flush does not empty:
+    clear it so that one test's log-ins do not count against the next one's."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+class PageFactory:
+    """page_for(user) → a logged-in page in its own browser context (own cookies)."""
+
+    def __init__(self, browser: Any, base_url: str, test_name: str) -> None:
+        self.browser = browser
+        self.base_url = base_url
+        self.test_name = re.sub(r"[^\w.-]+", "-", test_name).strip("-")
+        self.contexts: list[Any] = []
+        self._problems: dict[int, list[str]] = {}
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def new_page(self, *, phone: bool = False, locale: str = LOCALE) -> Any:
+        options: dict[str, Any] = {"locale": locale, "timezone_id": "Asia/Shanghai"}
+        if phone:
+            options.update(PHONE)
+        context = self.browser.new_context(base_url=self.base_url, **options)
+        context.set_default_timeout(TIMEOUT_MS)
+        self.contexts.append(context)
+        page = context.new_page()
+        problems: list[str] = []
+        self._problems[id(page)] = problems
+        page.on(
+            "console",
+            lambda msg: (
+                problems.append(f"console.{msg.type}: {msg.text}")
+                if msg.type in ("error", "warning")
+                else None
+            ),
+        )
+        page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"))
+        return page
+
+    def problems(self, page: Any) -> list[str]:
+        """Console errors and warnings, and uncaught exceptions, seen on this page so far."""
+        return self._problems[id(page)]
+
+    def submit_login(self, page: Any, username: str, password: str) -> Any:
+        """Fill and send the real login form; returns the response to the POST."""
+        page.goto("/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        with page.expect_response(
+            lambda r: r.request.method == "POST" and "/accounts/login/" in r.url
+        ) as response:
+            page.click("main form button[type=submit]")
+        page.wait_for_load_state()
+        return response.value
+
+    def __call__(self, user: Any, *, phone: bool = False, locale: str = LOCALE) -> Any:
+        page = self.new_page(phone=phone, locale=locale)
+        if user is None:
+            return page
+        self.submit_login(page, user.username, PASSWORD)
+        page.wait_for_url(self.url("/"))
+        shown = page.locator(".topbar .user").inner_text().strip()
+        assert shown == (user.first_name or user.username), f"logged in as {shown!r}"
+        return page
+
+    def shot(self, page: Any, label: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{self.test_name}-{label}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def page_for(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    factory = PageFactory(browser, live_server.url, request.node.name)
+    yield factory
+    factory.close()
