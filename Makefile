@@ -34,7 +34,7 @@ test-sqlite: env
 test-postgres: env
 	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_TEST_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 		echo "== PostgreSQL reachable at $(PG_TEST_URL): running the suite again on it"; \
-		DATABASE_URL='$(PG_TEST_URL)' $(BIN)/pytest -n 2 --dist loadfile -q -m "not e2e"; \
+		DATABASE_URL='$(PG_TEST_URL)' $(BIN)/pytest -n 2 --dist loadfile -q -m "not e2e and not cli"; \
 	else \
 		echo "== PostgreSQL not reachable at $(PG_TEST_URL): the PostgreSQL run was NOT done"; \
 	fi

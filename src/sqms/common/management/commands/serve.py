@@ -51,10 +51,10 @@ class Command(BaseCommand):
             "10",
         ]
         # Arguments are ours, not user input; no shell is involved.
-        procs = [subprocess.Popen(web_cmd, env=env)]  # noqa: S603
+        procs = [subprocess.Popen(web_cmd, env=env)]
         if not options["no_worker"]:
             worker_cmd = [sys.executable, "-m", "sqms.cli", "run_huey"]
-            procs.append(subprocess.Popen(worker_cmd, env=env))  # noqa: S603
+            procs.append(subprocess.Popen(worker_cmd, env=env))
 
         def stop(*_args: Any) -> None:
             for p in procs:

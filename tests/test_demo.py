@@ -1,0 +1,28 @@
+"""The demo organisation that `make run` loads on first start."""
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from sqms.common.audit import audit_verify
+from sqms.org.models import OrgUnit, RoleGrant, Staff, UnitKind, User
+from sqms.org.roles import Role
+
+
+@pytest.mark.django_db
+def test_demo_loads_a_realistic_chain_once(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("demo", verbosity=0)
+    assert OrgUnit.objects.filter(kind=UnitKind.REGION).count() == 3
+    assert OrgUnit.objects.filter(kind=UnitKind.STORE).count() == 12
+    assert OrgUnit.objects.filter(kind=UnitKind.BACK_OFFICE).count() == 8
+    current = Staff.objects.filter(end_date__isnull=True).count()
+    assert 140 <= current <= 165
+    assert Staff.objects.filter(end_date__isnull=False).count() == 1
+    roles = set(RoleGrant.objects.values_list("role", flat=True))
+    assert roles == set(Role.values)
+    cashier = User.objects.get(username="cashier")
+    assert cashier.staff.position.code == "cashier"
+    assert audit_verify()[1] == []
+    with pytest.raises(CommandError, match="already has an organisation"):
+        call_command("demo", verbosity=0)
