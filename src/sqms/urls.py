@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import JavaScriptCatalog
 
 from sqms import views as common_views
 from sqms.api import api
@@ -17,7 +16,6 @@ urlpatterns = [
         "accounts/tokens/<int:token_id>/revoke", common_views.token_revoke_view, name="token-revoke"
     ),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("audit/", common_views.audit_log, name="audit"),
     path("calendars/", common_views.calendar_list, name="calendars"),
     path("calendars/<int:calendar_id>/", common_views.calendar_detail, name="calendar-detail"),
