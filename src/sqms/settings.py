@@ -269,5 +269,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("SQMS_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "huey": {"level": "INFO"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # The Huey consumer installs its own handler; propagating would print every line twice.
+        "huey": {"level": "INFO", "propagate": False},
+    },
 }

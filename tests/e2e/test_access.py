@@ -162,24 +162,22 @@ def test_every_door_to_another_units_data_is_closed(page_for, people, org):
 
     # A forged POST from a page of the app, with a valid CSRF token.
     page.goto(f"/org/units/{s1.pk}/")
-    post = (
-        """async ([url, no]) => {
+    post = """async ([url, no, position]) => {
         const token = document.querySelector('input[name=csrfmiddlewaretoken]').value;
-        const body = new URLSearchParams({employee_no: no, name: '入侵者',
-            position: '%d', start_date: '2024-01-02', phone: '', email: ''});
+        const body = new URLSearchParams({employee_no: no, name: '入侵者', position,
+            start_date: '2024-01-02', phone: '', email: ''});
         const r = await fetch(url, {method: 'POST', body, headers: {'X-CSRFToken': token},
                                     redirect: 'manual'});
         return r.status;
     }"""
-        % org.cashier_position.pk
-    )
+    position = str(org.cashier_position.pk)
     before = Staff.objects.count()
     # Control: the same request to his own store works (302 after a successful POST) …
-    status = page.evaluate(post, [f"/org/units/{s1.pk}/add-staff", "E100"])
+    status = page.evaluate(post, [f"/org/units/{s1.pk}/add-staff", "E100", position])
     assert status in (0, 302), status  # an opaque redirect reads as 0 with redirect: 'manual'
     assert Staff.objects.filter(employee_no="E100", unit=s1).exists()
     # … and to the other store it answers 404 and creates nothing.
-    status = page.evaluate(post, [f"/org/units/{s3.pk}/add-staff", "E101"])
+    status = page.evaluate(post, [f"/org/units/{s3.pk}/add-staff", "E101", position])
     assert status == 404
     assert Staff.objects.count() == before + 1
     assert not Staff.objects.filter(employee_no="E101").exists()

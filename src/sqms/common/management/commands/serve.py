@@ -49,6 +49,9 @@ class Command(BaseCommand):
             "120",
             "--graceful-timeout",
             "10",
+            # One shared control socket under ~/.gunicorn would make two servers on one machine
+            # (a test run beside `make run`) trip over each other.
+            "--no-control-socket",
         ]
         # Arguments are ours, not user input; no shell is involved.
         procs = [subprocess.Popen(web_cmd, env=env)]

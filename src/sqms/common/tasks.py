@@ -1,0 +1,13 @@
+"""Periodic work of the common app; thin wrappers over housekeeping functions."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from sqms.common.housekeeping import idempotency_purge
+
+
+@db_periodic_task(crontab(minute="17"))
+def purge_idempotency_records() -> int:
+    return idempotency_purge()
