@@ -6,7 +6,6 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
-export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: run test test-sqlite test-postgres lint bench env clean
 
@@ -15,7 +14,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 	.tools/bin/pip install --quiet --disable-pip-version-check "uv>=0.5"
 
 $(BIN)/sqms: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet --compile-bytecode
 	@touch $@
 
 env: $(BIN)/sqms

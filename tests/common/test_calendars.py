@@ -422,12 +422,18 @@ def test_calendar_month_page_falls_back_to_this_month_on_a_bad_month(
 @pytest.mark.xfail(
     strict=True,
     reason="calendar_detail accepts any year date() accepts; working_calendar() then builds "
-    "date(year + 2, 12, 31) and the month arithmetic overflows, so ?year=9999 is a 500",
+    "date(year - 1, 1, 1) and date(year + 2, 12, 31), and the month arithmetic overflows, so "
+    "?year=9999 or ?year=1 is a 500",
 )
-def test_calendar_month_page_falls_back_on_a_year_at_the_edge(client, people, standard):
+@pytest.mark.parametrize("query", [{"year": 9999, "month": 12}, {"year": 1, "month": 1}])
+def test_calendar_month_page_falls_back_on_a_year_at_the_edge(
+    client, people, standard, time_machine, query
+):
+    time_machine.move_to(dt.datetime(2026, 5, 20, 10, tzinfo=SH))
     client.force_login(people.quality)
-    resp = client.get(f"/calendars/{standard.pk}/", {"year": 9999, "month": 12})
+    resp = client.get(f"/calendars/{standard.pk}/", query)
     assert resp.status_code == 200
+    assert resp.context["month"] == dt.date(2026, 5, 1)
 
 
 def test_quality_manager_sets_a_date_on_the_calendar_page(client, people, standard):

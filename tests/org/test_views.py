@@ -88,9 +88,7 @@ def test_tree_sends_anonymous_users_to_the_login_page(client, org):
 
 
 def test_children_partial_lists_active_children_with_counts(client, people, org):
-    services.unit_create(
-        actor=None, code="S4", name="静安店", kind=UnitKind.STORE, parent=org.r1
-    )
+    services.unit_create(actor=None, code="S4", name="静安店", kind=UnitKind.STORE, parent=org.r1)
     client.force_login(people.region)
     resp = client.get(f"/org/units/{org.r1.pk}/children", **HTMX)
     assert resp.status_code == 200
@@ -176,9 +174,7 @@ def test_staff_table_partial(client, people, org):
     assert "org/unit_detail.html" not in [t.name for t in resp.templates]
     assert [s.employee_no for s in resp.context["page"]] == ["E2"]
     # Another htmx target gets the whole page.
-    resp = client.get(
-        f"/org/units/{org.s1.pk}/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="main"
-    )
+    resp = client.get(f"/org/units/{org.s1.pk}/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="main")
     assert resp.templates[0].name == "org/unit_detail.html"
 
 
@@ -596,9 +592,7 @@ def test_store_manager_records_staff_leaving(client, people, org):
     staff = org.s1_staff[1]
     client.force_login(people.store)
     assert client.get(f"/org/staff/{staff.pk}/leave").status_code == 200
-    resp = client.post(
-        f"/org/staff/{staff.pk}/leave", {"end_date": "2025-06-30", "reason": "辞职"}
-    )
+    resp = client.post(f"/org/staff/{staff.pk}/leave", {"end_date": "2025-06-30", "reason": "辞职"})
     assert resp.status_code == 302
     assert resp["Location"] == f"/org/staff/{staff.pk}/"
     staff.refresh_from_db()

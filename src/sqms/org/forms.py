@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sqms.org.models import OrgUnit, Position, UnitKind
+from sqms.org.roles import Role
 
 
 class UnitForm(forms.Form):
@@ -73,3 +74,24 @@ class ImportForm(forms.Form):
         if f.size > 20 * 1024 * 1024:
             raise forms.ValidationError(_("The file is larger than 20 MB."))
         return f
+
+
+class GrantForm(forms.Form):
+    username = forms.CharField(label=_("User name"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label=_("User name"), max_length=150)
+    password = forms.CharField(
+        label=_("Initial password"),
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("At least 8 characters; tell it to the person, who should change it."),
+    )
+
+    def clean_password(self) -> str:
+        from django.contrib.auth.password_validation import validate_password
+
+        password: str = self.cleaned_data["password"]
+        validate_password(password)
+        return password

@@ -237,6 +237,14 @@ def position_list() -> QuerySet[Position]:
     return Position.objects.order_by("code")
 
 
+def grant_get_for_user(user: AnyUser, grant_id: int) -> RoleGrant:
+    """A grant on a unit where the user may manage roles (else not found)."""
+    grant = RoleGrant.objects.select_related("unit", "user").filter(pk=grant_id).first()
+    if grant is None or not access_for(user).covers(Cap.ROLES_MANAGE, grant.unit.path):
+        raise NotFound(_("Role grant not found."))
+    return grant
+
+
 def grants_for_unit(unit: OrgUnit) -> QuerySet[RoleGrant]:
     return RoleGrant.objects.filter(unit=unit).select_related("user", "user__staff")
 

@@ -506,6 +506,22 @@ def user_create(
 
 
 @transaction.atomic
+def staff_login_create(*, actor: User | None, staff: Staff, username: str, password: str) -> User:
+    """Create the login of a staff member with the staff role on his unit (he then sees his own
+    record and, later, his own results)."""
+    _require(actor, Cap.ROLES_MANAGE, staff.unit)
+    if User.objects.filter(staff=staff).exists():
+        raise DomainError(code="has_login", message=_("This staff member already has a login."))
+    if staff.end_date is not None:
+        raise DomainError(code="inactive", message=_("This staff member has left."))
+    user = user_create(
+        actor=actor, username=username, password=password, staff=staff, email=staff.email
+    )
+    role_grant(actor=actor, user=user, role=Role.STAFF, unit=staff.unit)
+    return user
+
+
+@transaction.atomic
 def role_grant(*, actor: User | None, user: User, role: str, unit: OrgUnit) -> RoleGrant:
     """Grant `role` on `unit` (and so its subtree). The actor must be able to manage roles there,
     and only a superuser grants the system administrator role."""

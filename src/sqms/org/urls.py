@@ -14,7 +14,10 @@ urlpatterns = [
     path("units/<int:unit_id>/move", views.unit_move, name="unit-move"),
     path("units/<int:unit_id>/deactivate", views.unit_deactivate, name="unit-deactivate"),
     path("units/<int:unit_id>/add-staff", views.staff_add, name="staff-add"),
+    path("units/<int:unit_id>/grants/add", views.grant_add, name="grant-add"),
+    path("grants/<int:grant_id>/revoke", views.grant_revoke, name="grant-revoke"),
     path("staff/<int:staff_id>/", views.staff_detail, name="staff"),
+    path("staff/<int:staff_id>/login", views.staff_login, name="staff-login"),
     path("staff/<int:staff_id>/move", views.staff_move, name="staff-move"),
     path("staff/<int:staff_id>/leave", views.staff_leave, name="staff-leave"),
 ]

@@ -23,7 +23,9 @@ from sqms.common.errors import DomainError, NotFound, PermissionDenied
 from sqms.common.forms import form_errors
 from sqms.org import imports, selectors, services
 from sqms.org.forms import (
+    GrantForm,
     ImportForm,
+    LoginForm,
     MoveStaffForm,
     MoveUnitForm,
     ReasonForm,
@@ -31,6 +33,7 @@ from sqms.org.forms import (
     StaffLeaveForm,
     UnitForm,
 )
+from sqms.org.models import User
 from sqms.org.roles import Cap
 
 
@@ -102,6 +105,8 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         "can_manage_org": selectors.can(request.user, Cap.ORG_MANAGE, unit),
         "can_manage_staff": selectors.can(request.user, Cap.STAFF_MANAGE, unit),
         "grants": selectors.grants_for_unit(unit),
+        "can_manage_roles": selectors.can(request.user, Cap.ROLES_MANAGE, unit),
+        "grant_form": GrantForm(),
     }
     template = (
         "org/_staff_table.html"
@@ -263,6 +268,8 @@ def staff_detail(request: HttpRequest, staff_id: int) -> HttpResponse:
             "ancestors": selectors.unit_ancestors(staff.unit),
             "can_manage": selectors.can(request.user, Cap.STAFF_MANAGE, staff.unit),
             "is_self": getattr(request.user, "staff_id", None) == staff.pk,
+            "login": getattr(staff, "user", None),
+            "can_create_login": selectors.can(request.user, Cap.ROLES_MANAGE, staff.unit),
         },
     )
 
@@ -344,3 +351,60 @@ def import_template(request: HttpRequest) -> HttpResponse:
     )
     resp["Content-Disposition"] = 'attachment; filename="sqms-org-template.xlsx"'
     return resp
+
+
+@scoped
+@require_http_methods(["POST"])
+def grant_add(request: HttpRequest, unit_id: int) -> HttpResponse:
+    unit = selectors.unit_get_for_user(request.user, unit_id, Cap.ROLES_MANAGE)
+    form = GrantForm(request.POST)
+    if form.is_valid():
+        user = User.objects.filter(username=form.cleaned_data["username"]).first()
+        if user is None:
+            messages.error(
+                request, _("No user is called %(u)s.") % {"u": form.cleaned_data["username"]}
+            )
+        else:
+            try:
+                services.role_grant(
+                    actor=request.user, user=user, role=form.cleaned_data["role"], unit=unit
+                )
+                messages.success(request, _("The role was granted."))
+            except DomainError as exc:
+                messages.error(request, exc.message)
+    else:
+        messages.error(request, _("Give a user name and a role."))
+    return redirect("org:unit", unit_id=unit.pk)
+
+
+@scoped
+@require_http_methods(["POST"])
+def grant_revoke(request: HttpRequest, grant_id: int) -> HttpResponse:
+    grant = selectors.grant_get_for_user(request.user, grant_id)
+    unit_id = grant.unit_id
+    services.role_revoke(actor=request.user, grant=grant, reason=request.POST.get("reason", ""))
+    messages.success(request, _("The role was revoked."))
+    return redirect("org:unit", unit_id=unit_id)
+
+
+@scoped
+@require_http_methods(["GET", "POST"])
+def staff_login(request: HttpRequest, staff_id: int) -> HttpResponse:
+    """Create the login of a staff member; he gets the staff role on his unit."""
+    staff = selectors.staff_get_for_user(request.user, staff_id, Cap.ROLES_MANAGE)
+    if hasattr(staff, "user"):
+        messages.error(request, _("%(name)s already has a login.") % {"name": staff.name})
+        return redirect("org:staff", staff_id=staff.pk)
+    form = LoginForm(request.POST or None, initial={"username": staff.employee_no.lower()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.staff_login_create(actor=request.user, staff=staff, **form.cleaned_data)
+            messages.success(request, _("The login was created."))
+            return redirect("org:staff", staff_id=staff.pk)
+        except DomainError as exc:
+            form_errors(form, exc)
+    return render(
+        request,
+        "org/form.html",
+        {"form": form, "unit": staff.unit, "title": _("Login for %(name)s") % {"name": staff.name}},
+    )
