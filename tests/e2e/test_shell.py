@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 
 import pytest
 
 from sqms.common.calendars import default_calendar
+from sqms.org import services
 
 pytestmark = pytest.mark.e2e
 
@@ -72,18 +74,37 @@ def test_phone_layout(page_for, people, org):
     toggle.tap()
     assert nav.is_hidden()
 
-    nav_and_go = [f"/org/units/{org.s1.pk}/", "/", "/org/", f"/org/staff/{org.s1_staff[0].pk}/"]
-    for path in nav_and_go:
+    for path in ("/", "/org/", f"/org/staff/{org.s1_staff[0].pk}/"):
         page.goto(path)
-        overflow = page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
-        assert overflow[0] <= overflow[1] + 1, (path, overflow)
+        assert page_width(page) <= 390 + 1, path
+
+    # A long employee number makes the staff table wider than the phone: the table scrolls
+    # sideways inside its own box, the page itself does not.
+    services.staff_create(
+        actor=None,
+        employee_no="E" + "0123456789" * 3 + "012345678",
+        name="欧阳娜娜",
+        unit=org.s1,
+        position=org.cashier_position,
+        start_date=dt.date(2024, 1, 2),
+    )
     page.goto(f"/org/units/{org.s1.pk}/")
-    # The staff table scrolls inside its own box rather than widening the page.
+    assert page.locator("#staff-table tbody tr").count() == 4
+    assert page_width(page) <= 390 + 1
     wrapper = page.locator("#staff-table .scroll")
     assert wrapper.evaluate("e => getComputedStyle(e).overflowX") == "auto"
+    sizes = wrapper.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert sizes[0] > sizes[1], sizes  # the table is wider than its box …
     box = wrapper.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390 + 1
+    # … and the box scrolls.
+    assert wrapper.evaluate("e => { e.scrollLeft = 10000; return e.scrollLeft; }") > 0
     page_for.shot(page, "unit")
+
+
+def page_width(page) -> int:  # type: ignore[no-untyped-def]
+    """How wide the page is laid out, in CSS pixels (wider than the screen = sideways scroll)."""
+    return page.evaluate("document.scrollingElement.scrollWidth")  # type: ignore[no-any-return]
 
 
 MAIN_PAGES = [

@@ -101,7 +101,7 @@ def default_calendar() -> WorkCalendar:
 
 def _validate_week(weekly_hours: Any) -> dict[str, list[list[str]]]:
     if not isinstance(weekly_hours, dict):
-        raise field_error("weekly_hours", _("Give the hours of each weekday."))
+        raise field_error("weekly_hours", _("Give the working hours of each day of the week."))
     clean: dict[str, list[list[str]]] = {}
     for d in range(7):
         intervals = parse_hours(weekly_hours.get(str(d), []), f"weekly_hours.{d}")

@@ -109,8 +109,8 @@ class OfficialDay(models.Model):
     name = models.CharField(_("name"), max_length=80, blank=True)
 
     class Meta:
-        verbose_name = _("official holiday day")
-        verbose_name_plural = _("official holiday days")
+        verbose_name = _("official calendar day")
+        verbose_name_plural = _("official calendar days")
         ordering = ["date"]
 
     def __str__(self) -> str:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sqms.org.models import OrgUnit, Position, UnitKind
 from sqms.org.roles import Role
@@ -34,7 +35,7 @@ class ReasonForm(forms.Form):
 
 class StaffForm(forms.Form):
     employee_no = forms.CharField(label=_("Employee number"), max_length=40)
-    name = forms.CharField(label=_("Name"), max_length=80)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=80)
     position = forms.ModelChoiceField(
         label=_("Position"), queryset=Position.objects.order_by("code")
     )

@@ -377,7 +377,7 @@ def _unit_order(planned: dict[str, dict[str, Any]], report: ImportReport, sheet:
                 sheet,
                 planned[code]["row"],
                 "parent_code",
-                _("Units %(cycle)s are each other's parents.")
+                _("Units %(cycle)s form a cycle of parent units.")
                 % {"cycle": " → ".join([*trail, code])},
             )
             return

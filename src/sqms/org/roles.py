@@ -21,7 +21,7 @@ class Cap(models.TextChoices):
 
     ORG_VIEW = "org.view", _("See units and staff")
     ORG_MANAGE = "org.manage", _("Add, move and deactivate units")
-    STAFF_MANAGE = "staff.manage", _("Add, move and deactivate staff")
+    STAFF_MANAGE = "staff.manage", _("Add and transfer staff, record leaving")
     ROLES_MANAGE = "roles.manage", _("Grant and revoke roles")
     PERSONAL_DATA = "personal_data.view", _("See unmasked personal data")
     AUDIT_VIEW = "audit.view", _("Read the audit log")

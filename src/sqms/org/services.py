@@ -11,6 +11,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from sqms.common.audit import audit_record, snapshot
 from sqms.common.errors import DomainError, FieldError, PermissionDenied, field_error
@@ -200,14 +201,23 @@ def unit_deactivate(*, actor: User | None, unit: OrgUnit, reason: str) -> OrgUni
     if active_children:
         raise DomainError(
             code="has_active_children",
-            message=_("Deactivate or move its %(n)d active sub-units first.")
+            message=ngettext(
+                "Deactivate or move its %(n)d active sub-unit first.",
+                "Deactivate or move its %(n)d active sub-units first.",
+                active_children,
+            )
             % {"n": active_children},
         )
     current_staff = unit.staff.filter(end_date__isnull=True).count()
     if current_staff:
         raise DomainError(
             code="has_staff",
-            message=_("Move or end the %(n)d current staff members first.") % {"n": current_staff},
+            message=ngettext(
+                "Transfer the %(n)d current staff member or record the leaving first.",
+                "Transfer the %(n)d current staff members or record their leaving first.",
+                current_staff,
+            )
+            % {"n": current_staff},
         )
     before = snapshot(unit, UNIT_FIELDS)
     unit.is_active = False

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidde
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods
 from openpyxl import Workbook
 
@@ -126,7 +127,7 @@ def staff_export(request: HttpRequest, unit_id: int) -> HttpResponse:
     ws.append(
         [
             _("Employee number"),
-            _("Name"),
+            pgettext("person", "Name"),
             _("Unit code"),
             _("Unit"),
             _("Position"),
@@ -322,7 +323,7 @@ def staff_leave(request: HttpRequest, staff_id: int) -> HttpResponse:
             "form": form,
             "unit": staff.unit,
             "danger": True,
-            "title": _("%(name)s leaves") % {"name": staff.name},
+            "title": _("Record %(name)s leaving") % {"name": staff.name},
         },
     )
 
