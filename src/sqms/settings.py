@@ -182,6 +182,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "sqms.org.backends.ScopedRoleBackend",
 ]
 AXES_FAILURE_LIMIT = envint("SQMS_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = envint("SQMS_LOGIN_LOCKOUT_MINUTES", 15) / 60  # hours

@@ -11,9 +11,10 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -25,7 +26,6 @@ from django_ratelimit.core import is_ratelimited
 from sqms.common.calendars import (
     calendar_create,
     calendar_override_set,
-    default_calendar,
     format_hours,
     official_day_set,
     parse_hours,
@@ -171,7 +171,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     from sqms.org.selectors import can
 
     if not can(request.user, Cap.AUDIT_VIEW):
-        return HttpResponseForbidden(_("You do not have permission to read the audit log."))
+        raise DjangoPermissionDenied(_("You do not have permission to read the audit log."))
     qs = AuditEntry.objects.select_related("actor").order_by("-seq")
     action = request.GET.get("action", "").strip()
     if action:
@@ -218,18 +218,17 @@ def calendar_list(request: HttpRequest) -> HttpResponse:
     from sqms.org.selectors import can
 
     if not (can(request.user, Cap.ORG_VIEW) or can(request.user, Cap.CALENDAR_MANAGE)):
-        return HttpResponseForbidden(_("You do not have permission to see working calendars."))
-    default_calendar()
+        raise DjangoPermissionDenied(_("You do not have permission to see working calendars."))
     form = CalendarForm(request.POST or None)
     if request.method == "POST":
         if not can(request.user, Cap.CALENDAR_MANAGE):
-            return HttpResponseForbidden(_("You do not have permission to edit working calendars."))
+            raise DjangoPermissionDenied(_("You do not have permission to edit working calendars."))
         if form.is_valid():
             try:
                 wc = calendar_create(actor=request.user, **form.service_kwargs())
                 return redirect("calendar-detail", calendar_id=wc.pk)
             except DomainError as exc:
-                form_errors(form, exc)
+                form_errors(form, exc, field_map={"weekly_hours": "hours"})
     known = official_years_known()
     return render(
         request,
@@ -250,19 +249,21 @@ def calendar_detail(request: HttpRequest, calendar_id: int) -> HttpResponse:
     from sqms.org.selectors import can
 
     if not (can(request.user, Cap.ORG_VIEW) or can(request.user, Cap.CALENDAR_MANAGE)):
-        return HttpResponseForbidden(_("You do not have permission to see working calendars."))
+        raise DjangoPermissionDenied(_("You do not have permission to see working calendars."))
     wc = get_object_or_404(WorkCalendar, pk=calendar_id)
     today = timezone.localdate()
     try:
         year = int(request.GET.get("year", today.year))
         month = int(request.GET.get("month", today.month))
         dt.date(year, month, 1)
+        if not 1900 <= year <= 2200:  # the calendar builds a few years around the month shown
+            raise ValueError(year)
     except ValueError:
         year, month = today.year, today.month
     form = OverrideForm(request.POST or None)
     if request.method == "POST":
         if not can(request.user, Cap.CALENDAR_MANAGE):
-            return HttpResponseForbidden(_("You do not have permission to edit working calendars."))
+            raise DjangoPermissionDenied(_("You do not have permission to edit working calendars."))
         if form.is_valid():
             try:
                 calendar_override_set(actor=request.user, calendar=wc, **form.service_kwargs())
@@ -301,7 +302,7 @@ def official_days(request: HttpRequest) -> HttpResponse:
     from sqms.org.selectors import can
 
     if not can(request.user, Cap.CALENDAR_MANAGE):
-        return HttpResponseForbidden(_("You do not have permission to edit working calendars."))
+        raise DjangoPermissionDenied(_("You do not have permission to edit working calendars."))
     form = OfficialDayForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         official_day_set(actor=request.user, **form.cleaned_data)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.e2e import summary
+from tests.e2e.summary import NOT_RUN
 
 HERE = Path(__file__).resolve().parent
 SCREENSHOTS = HERE.parents[1] / "var" / "screenshots"
@@ -35,7 +38,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-NOT_RUN = "BROWSER TESTS NOT RUN"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 # The users are in mainland China: their browsers ask for Chinese first.
 LOCALE = "zh-CN"
@@ -60,14 +62,12 @@ def _playwright_installed() -> bool:
     return True
 
 
-def _missing_reason() -> str | None:
+def _missing() -> str | None:
+    """What is missing to run browser tests, or None."""
     if chromium_path() is None:
-        return (
-            f"{NOT_RUN}: chromium not installed (apt-get install chromium; "
-            "or point SQMS_CHROMIUM at it)"
-        )
+        return "chromium not installed (apt-get install chromium, or set SQMS_CHROMIUM)"
     if not _playwright_installed():
-        return f"{NOT_RUN}: the playwright Python package is not installed (uv sync)"
+        return "the playwright Python package is not installed (uv sync)"
     return None
 
 
@@ -82,42 +82,27 @@ def _is_e2e(item: pytest.Item) -> bool:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every test under tests/e2e is an e2e test; without a browser they are skipped up front
     (before any database or server is set up), unless the browser is required."""
-    reason = _missing_reason()
+    missing = _missing()
     for item in items:
         if not _is_e2e(item):
             continue
         item.add_marker(pytest.mark.e2e)
-        if reason and not _browser_required():
-            item.add_marker(pytest.mark.skip(reason=reason))
+        if missing and not _browser_required():
+            item.add_marker(pytest.mark.skip(reason=f"{NOT_RUN}: {missing}"))
 
 
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    skipped = [
-        rep
-        for rep in terminalreporter.stats.get("skipped", [])
-        if isinstance(rep.longrepr, tuple) and NOT_RUN in str(rep.longrepr[-1])
-    ]
-    if not skipped:
-        return
-    reason = str(skipped[0].longrepr[-1]).removeprefix("Skipped: ")
-    bar = "!" * 78
-    terminalreporter.write_line(bar, red=True, bold=True)
-    terminalreporter.write_line(
-        f"!! {len(skipped)} e2e browser test(s) SKIPPED — {reason}", red=True, bold=True
-    )
-    terminalreporter.write_line(
-        "!! Set SQMS_REQUIRE_BROWSER=1 to make a missing browser fail the run.", red=True, bold=True
-    )
-    terminalreporter.write_line(bar, red=True, bold=True)
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.pluginmanager.is_registered(summary):
+        config.pluginmanager.register(summary, "sqms-e2e-summary")
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    reason = _missing_reason()
-    if reason:
+    missing = _missing()
+    if missing:
         if _browser_required():
-            pytest.fail(f"SQMS_REQUIRE_BROWSER=1 but Chromium is required and missing: {reason}")
-        pytest.skip(reason)
+            pytest.fail(f"SQMS_REQUIRE_BROWSER=1: the browser tests must run, but {missing}")
+        pytest.skip(f"{NOT_RUN}: {missing}")
     from playwright.sync_api import sync_playwright
 
     pw = sync_playwright().start()
@@ -134,12 +119,17 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    """Login rate-limit counters live in the cache, which a transactional flush does not empty:
-    clear it so that one test's log-ins do not count against the next one's."""
-    from django.core.cache import cache
-
-    cache.clear()
+def _own_cache(settings: Any) -> None:
+    """A new, empty cache for each test, shared by the test and the live server's threads.
+    The login rate-limit counters live in the cache, which a database flush does not empty: one
+    test's log-ins must not count against the next one's. (Not cache.clear(): with REDIS_URL set
+    that would flush a real Redis database.)"""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"sqms-e2e-{uuid.uuid4().hex}",
+        }
+    }
 
 
 class PageFactory:

@@ -519,9 +519,8 @@ def test_unit_with_current_staff_shows_the_reason_in_english(client, people, org
     resp = client.post(
         f"/org/units/{org.s1.pk}/deactivate", {"reason": "关店"}, HTTP_ACCEPT_LANGUAGE="en"
     )
-    assert resp.context["form"].non_field_errors() == [
-        "Move or end the 3 current staff members first."
-    ]
+    [message] = resp.context["form"].non_field_errors()
+    assert "3 current staff members" in message
 
 
 def test_deactivate_without_a_reason_rerenders_the_form(client, people, org):

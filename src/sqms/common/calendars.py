@@ -14,13 +14,24 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from sqms.common.audit import audit_record, snapshot
-from sqms.common.errors import DomainError, FieldError, field_error
+from sqms.common.errors import DomainError, FieldError, PermissionDenied, field_error
 from sqms.common.models import CalendarOverride, DayKind, OfficialDay, WorkCalendar
-from sqms.core.holidays import official_overrides
+from sqms.core.holidays import official_days
 from sqms.core.workcal import WorkingCalendar
 
 Intervals = tuple[tuple[dt.time, dt.time], ...]
 
+# The capability, as the org app's role backend answers it through `user.has_perm`.
+CALENDAR_MANAGE = "calendar.manage"
+
+
+def _require_manage(actor: Any) -> None:
+    """System jobs (actor None) may; a user needs the calendar.manage capability somewhere."""
+    if actor is not None and not actor.has_perm(CALENDAR_MANAGE):
+        raise PermissionDenied()
+
+
+STANDARD_NAME = "标准工作日历（9:00–18:00，法定节假日）"
 STANDARD_WEEK: dict[str, list[list[str]]] = {
     **{str(d): [["09:00", "12:00"], ["13:00", "18:00"]] for d in range(5)},
     "5": [],
@@ -71,13 +82,15 @@ def working_calendar(wc: WorkCalendar, around: dt.date, years: int = 1) -> Worki
     end = dt.date(around.year + years + 1, 12, 31)
     overrides: dict[dt.date, Intervals] = {}
     if wc.follow_official_holidays:
-        # The package's list says how each date differs from a plain Monday–Friday week; on a
-        # calendar whose own week differs (a store open on Saturdays), only its holidays apply.
-        for day, hours in official_overrides(start, end, usual).items():
-            overrides[day] = hours
+        official = official_days(start, end)
         for row in OfficialDay.objects.filter(date__range=(start, end)):
-            overrides[row.date] = () if row.kind == DayKind.OFF else usual
-    for row in wc.overrides.filter(date__range=(start, end)):
+            official[row.date] = row.kind == DayKind.OFF
+        for day, is_off in official.items():
+            # A make-up working day keeps the calendar's own hours for that weekday if it has
+            # any (a store open on Saturdays), else the usual hours of a working day.
+            overrides[day] = () if is_off else (weekly[day.weekday()] or usual)
+    own = wc.overrides.filter(date__range=(start, end)) if wc.pk else []
+    for row in own:
         if row.kind == DayKind.OFF:
             overrides[row.date] = ()
         else:
@@ -86,17 +99,12 @@ def working_calendar(wc: WorkCalendar, around: dt.date, years: int = 1) -> Worki
 
 
 def default_calendar() -> WorkCalendar:
+    """The default calendar (a migration creates it). If an operator removed every calendar, an
+    unsaved standard one stands in, so reading never writes."""
     wc = WorkCalendar.objects.filter(is_default=True).first()
     if wc is None:
-        wc, _created = WorkCalendar.objects.get_or_create(
-            code="standard",
-            defaults={
-                "name": "Standard 9–18 (official holidays)",
-                "weekly_hours": STANDARD_WEEK,
-                "is_default": True,
-            },
-        )
-    return wc
+        wc = WorkCalendar.objects.order_by("pk").first()
+    return wc or WorkCalendar(code="standard", name=STANDARD_NAME, weekly_hours=STANDARD_WEEK)
 
 
 def _validate_week(weekly_hours: Any) -> dict[str, list[list[str]]]:
@@ -126,6 +134,7 @@ def calendar_create(
     timezone: str = "Asia/Shanghai",
 ) -> WorkCalendar:
     """Create a working calendar."""
+    _require_manage(actor)
     errors: list[FieldError] = []
     if WorkCalendar.objects.filter(code=code).exists():
         errors.append(FieldError(["code"], _("A calendar with this code exists.")))
@@ -161,6 +170,7 @@ def calendar_override_set(
     note: str = "",
 ) -> CalendarOverride:
     """Set this calendar's own rule for one date (replacing an earlier one)."""
+    _require_manage(actor)
     if kind not in DayKind.values:
         raise field_error("kind", _("Choose a day off or a working day."))
     clean_hours: list[list[str]] = []
@@ -190,6 +200,7 @@ def calendar_override_set(
 
 @transaction.atomic
 def calendar_override_remove(*, actor: Any, override: CalendarOverride, reason: str = "") -> None:
+    _require_manage(actor)
     audit_record(
         actor=actor,
         action="calendar.override.remove",
@@ -204,6 +215,7 @@ def calendar_override_remove(*, actor: Any, override: CalendarOverride, reason: 
 def official_day_set(*, actor: Any, date: dt.date, kind: str, name: str = "") -> OfficialDay:
     """Enter one official holiday or make-up working day, e.g. for a year the chinesecalendar
     package does not know yet. Applies to every calendar that follows the official list."""
+    _require_manage(actor)
     if kind not in DayKind.values:
         raise field_error("kind", _("Choose a day off or a working day."))
     row, _created = OfficialDay.objects.update_or_create(

@@ -19,11 +19,16 @@ class TokenForm(forms.Form):
     )
 
 
-def form_errors(form: forms.Form, exc: DomainError) -> None:
-    """Put a DomainError's field errors beside their fields (the rest at the top of the form)."""
+def form_errors(
+    form: forms.Form, exc: DomainError, field_map: dict[str, str] | None = None
+) -> None:
+    """Put a DomainError's field errors beside their fields (the rest at the top of the form).
+    `field_map` renames service fields to form fields ("weekly_hours" → "hours"); a dotted name
+    ("weekly_hours.3") is matched by its first part."""
     placed = False
     for err in exc.errors:
         name = str(err.loc[-1]) if err.loc else ""
+        name = (field_map or {}).get(name.split(".")[0], name)
         if name in form.fields:
             form.add_error(name, err.msg)
             placed = True

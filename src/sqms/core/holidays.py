@@ -15,7 +15,13 @@ import chinese_calendar
 
 from sqms.core.workcal import DEFAULT_TZ, STANDARD_HOURS, DayHours, Interval, WorkingCalendar
 
-__all__ = ["holiday_name", "official_calendar", "official_overrides", "official_years_known"]
+__all__ = [
+    "holiday_name",
+    "official_calendar",
+    "official_days",
+    "official_overrides",
+    "official_years_known",
+]
 
 # Both dicts are keyed by date. ``_OFF`` lists every official day off (weekends inside a holiday
 # included); ``_ON`` lists every weekend day that is an official working day.
@@ -51,6 +57,24 @@ def official_overrides(start: date, end: date, hours: Sequence[Interval]) -> dic
         if start <= day <= end and day.weekday() >= 5:
             overrides[day] = day_hours
     return dict(sorted(overrides.items()))
+
+
+def official_days(start: date, end: date) -> dict[date, bool]:
+    """The official status of every listed date in [start, end], whatever the weekday: True for a
+    day off of a public holiday (weekend days inside a holiday included), False for a make-up
+    working day. Unlike :func:`official_overrides` this does not assume a Monday–Friday week, so
+    a calendar that works on Saturdays can still close on a holiday Saturday."""
+    for name, value in (("start", start), ("end", end)):
+        if isinstance(value, datetime) or not isinstance(value, date):
+            raise TypeError(f"{name} must be a datetime.date, got {value!r}")
+    days: dict[date, bool] = {}
+    for day in _OFF:
+        if start <= day <= end:
+            days[day] = True
+    for day in _ON:
+        if start <= day <= end:
+            days[day] = False  # listed as both: a working day, as in the package
+    return dict(sorted(days.items()))
 
 
 def holiday_name(day: date) -> str | None:

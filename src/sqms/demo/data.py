@@ -11,7 +11,6 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from sqms.common.calendars import default_calendar
 from sqms.org import services
 from sqms.org.models import OrgUnit, Position, Staff, UnitKind, User
 from sqms.org.roles import Role
@@ -111,7 +110,6 @@ def load_demo(seed: int = 2026) -> dict[str, int]:
         )
     rng = random.Random(seed)
     name = NameMaker(rng)
-    default_calendar()
     positions = {}
     for code, zh, en, mgr in POSITIONS:
         positions[code] = services.position_upsert(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -141,7 +142,7 @@ def import_org_workbook(*, actor: User | None, file: IO[bytes], dry_run: bool) -
     report = ImportReport()
     try:
         wb = load_workbook(file, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         report.add("-", 0, "file", _("This is not a readable .xlsx file (%(err)s).") % {"err": exc})
         return report
     unit_ws, staff_ws = _find_sheet(wb, "units"), _find_sheet(wb, "staff")
@@ -212,7 +213,8 @@ def import_org_workbook(*, actor: User | None, file: IO[bytes], dry_run: bool) -
         parent = plan["parent"]
         if not parent or parent in planned_units:
             continue
-        if parent not in existing_units:
+        if parent not in existing_units or not allowed(Cap.ORG_VIEW, existing_units[parent].path):
+            # Out of scope reads as unknown: the import must not reveal which codes exist.
             report.add(
                 sheet, plan["row"], "parent_code", _("Unknown parent unit %(c)s.") % {"c": parent}
             )
@@ -222,6 +224,10 @@ def import_org_workbook(*, actor: User | None, file: IO[bytes], dry_run: bool) -
                 plan["row"],
                 "parent_code",
                 _("You may not add units under %(c)s.") % {"c": parent},
+            )
+        elif not existing_units[parent].is_active:
+            report.add(
+                sheet, plan["row"], "parent_code", _("Unit %(c)s is deactivated.") % {"c": parent}
             )
     order = _unit_order(planned_units, report, sheet)
 
@@ -277,7 +283,10 @@ def import_org_workbook(*, actor: User | None, file: IO[bytes], dry_run: bool) -
                 "position",
                 _("Unknown position %(p)r.") % {"p": _text(row["position"])},
             )
-        if unit_code in existing_units:
+        visible = unit_code in existing_units and allowed(
+            Cap.ORG_VIEW, existing_units[unit_code].path
+        )
+        if visible:
             if not allowed(Cap.STAFF_MANAGE, existing_units[unit_code].path):
                 report.add(
                     sheet,
@@ -289,7 +298,7 @@ def import_org_workbook(*, actor: User | None, file: IO[bytes], dry_run: bool) -
                 report.add(
                     sheet, number, "unit_code", _("Unit %(c)s is deactivated.") % {"c": unit_code}
                 )
-        elif unit_code not in planned_units:
+        elif unit_code not in planned_units or unit_code in existing_units:
             report.add(sheet, number, "unit_code", _("Unknown unit code %(c)r.") % {"c": unit_code})
         try:
             start = _date(row["start_date"])

@@ -10,8 +10,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -49,7 +50,7 @@ def scoped(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         except NotFound as exc:
             raise Http404(exc.message) from None
         except PermissionDenied as exc:
-            return HttpResponseForbidden(exc.message)
+            raise DjangoPermissionDenied(exc.message) from None
 
     return wrapper
 
@@ -335,7 +336,7 @@ def import_view(request: HttpRequest) -> HttpResponse:
         selectors.can(request.user, Cap.STAFF_MANAGE) or selectors.can(request.user, Cap.ORG_MANAGE)
     ):
         raise PermissionDenied()
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     report = None
     if request.method == "POST" and form.is_valid():
         report = imports.import_org_workbook(
