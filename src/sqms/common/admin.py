@@ -10,11 +10,8 @@ from django.http import HttpRequest
 from sqms.common.models import ApiToken, AuditEntry, CalendarOverride, OfficialDay, WorkCalendar
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["seq", "at", "actor_label", "action", "target_label"]
-    list_filter = ["action"]
-    search_fields = ["action", "target_label", "actor_label", "note"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records whose writes must go through the services (paths, audit): look, don't touch."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -24,6 +21,13 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["seq", "at", "actor_label", "action", "target_label"]
+    list_filter = ["action"]
+    search_fields = ["action", "target_label", "actor_label", "note"]
 
 
 class OverrideInline(admin.TabularInline):

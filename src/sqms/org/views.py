@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -39,6 +40,14 @@ from sqms.org.models import User
 from sqms.org.roles import Cap
 
 
+def unit_url(unit_id: int) -> str:
+    return reverse("org:unit", kwargs={"unit_id": unit_id})
+
+
+def staff_url(staff_id: int) -> str:
+    return reverse("org:staff", kwargs={"staff_id": staff_id})
+
+
 def scoped(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Login required; NotFound → 404 and PermissionDenied → 403, once for every page."""
 
@@ -53,6 +62,29 @@ def scoped(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
             raise DjangoPermissionDenied(exc.message) from None
 
     return wrapper
+
+
+def _form_page(
+    request: HttpRequest,
+    form: Any,
+    *,
+    unit: Any,
+    title: str,
+    submit: Callable[[dict[str, Any]], tuple[str, str]],
+    danger: bool = False,
+) -> HttpResponse:
+    """The page of a one-form operation: on a valid POST, `submit` calls the service and returns
+    (success message, where to go next); a DomainError goes back onto the form, beside its field."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            message, next_url = submit(form.cleaned_data)
+            messages.success(request, message)
+            return redirect(next_url)
+        except DomainError as exc:
+            form_errors(form, exc)
+    return render(
+        request, "org/form.html", {"form": form, "unit": unit, "title": title, "danger": danger}
+    )
 
 
 @scoped
@@ -164,22 +196,17 @@ def staff_export(request: HttpRequest, unit_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def unit_add(request: HttpRequest, unit_id: int) -> HttpResponse:
     parent = selectors.unit_get_for_user(request.user, unit_id, Cap.ORG_MANAGE)
-    form = UnitForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            unit = services.unit_create(actor=request.user, parent=parent, **form.cleaned_data)
-            messages.success(request, _("Unit %(name)s was added.") % {"name": unit.name})
-            return redirect("org:unit", unit_id=unit.pk)
-        except DomainError as exc:
-            form_errors(form, exc)
-    return render(
+
+    def submit(data: dict[str, Any]) -> tuple[str, str]:
+        unit = services.unit_create(actor=request.user, parent=parent, **data)
+        return _("Unit %(name)s was added.") % {"name": unit.name}, unit_url(unit.pk)
+
+    return _form_page(
         request,
-        "org/form.html",
-        {
-            "form": form,
-            "unit": parent,
-            "title": _("Add a unit under %(name)s") % {"name": parent.name},
-        },
+        UnitForm(request.POST or None),
+        unit=parent,
+        submit=submit,
+        title=_("Add a unit under %(name)s") % {"name": parent.name},
     )
 
 
@@ -190,20 +217,17 @@ def unit_move(request: HttpRequest, unit_id: int) -> HttpResponse:
     units = selectors.unit_choices_for_user(request.user, Cap.ORG_MANAGE).exclude(
         path__startswith=unit.path
     )
-    form = MoveUnitForm(request.POST or None, units=units)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.unit_move(
-                actor=request.user, unit=unit, new_parent=form.cleaned_data["parent"]
-            )
-            messages.success(request, _("The unit was moved."))
-            return redirect("org:unit", unit_id=unit.pk)
-        except DomainError as exc:
-            form_errors(form, exc)
-    return render(
+
+    def submit(data: dict[str, Any]) -> tuple[str, str]:
+        services.unit_move(actor=request.user, unit=unit, new_parent=data["parent"])
+        return _("The unit was moved."), unit_url(unit.pk)
+
+    return _form_page(
         request,
-        "org/form.html",
-        {"form": form, "unit": unit, "title": _("Move %(name)s") % {"name": unit.name}},
+        MoveUnitForm(request.POST or None, units=units),
+        unit=unit,
+        submit=submit,
+        title=_("Move %(name)s") % {"name": unit.name},
     )
 
 
@@ -211,25 +235,18 @@ def unit_move(request: HttpRequest, unit_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def unit_deactivate(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = selectors.unit_get_for_user(request.user, unit_id, Cap.ORG_MANAGE)
-    form = ReasonForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.unit_deactivate(
-                actor=request.user, unit=unit, reason=form.cleaned_data["reason"]
-            )
-            messages.success(request, _("The unit was deactivated."))
-            return redirect("org:unit", unit_id=unit.pk)
-        except DomainError as exc:
-            form_errors(form, exc)
-    return render(
+
+    def submit(data: dict[str, Any]) -> tuple[str, str]:
+        services.unit_deactivate(actor=request.user, unit=unit, reason=data["reason"])
+        return _("The unit was deactivated."), unit_url(unit.pk)
+
+    return _form_page(
         request,
-        "org/form.html",
-        {
-            "form": form,
-            "unit": unit,
-            "danger": True,
-            "title": _("Deactivate %(name)s") % {"name": unit.name},
-        },
+        ReasonForm(request.POST or None),
+        unit=unit,
+        submit=submit,
+        danger=True,
+        title=_("Deactivate %(name)s") % {"name": unit.name},
     )
 
 
@@ -238,17 +255,17 @@ def unit_deactivate(request: HttpRequest, unit_id: int) -> HttpResponse:
 def staff_add(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = selectors.unit_get_for_user(request.user, unit_id, Cap.STAFF_MANAGE)
     form = StaffForm(request.POST or None, initial={"start_date": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            staff = services.staff_create(actor=request.user, unit=unit, **form.cleaned_data)
-            messages.success(request, _("%(name)s was added.") % {"name": staff.name})
-            return redirect("org:unit", unit_id=unit.pk)
-        except DomainError as exc:
-            form_errors(form, exc)
-    return render(
+
+    def submit(data: dict[str, Any]) -> tuple[str, str]:
+        staff = services.staff_create(actor=request.user, unit=unit, **data)
+        return _("%(name)s was added.") % {"name": staff.name}, unit_url(unit.pk)
+
+    return _form_page(
         request,
-        "org/form.html",
-        {"form": form, "unit": unit, "title": _("Add staff to %(name)s") % {"name": unit.name}},
+        form,
+        unit=unit,
+        submit=submit,
+        title=_("Add staff to %(name)s") % {"name": unit.name},
     )
 
 
@@ -283,23 +300,17 @@ def staff_move(request: HttpRequest, staff_id: int) -> HttpResponse:
     units = selectors.unit_choices_for_user(request.user, Cap.STAFF_MANAGE).exclude(
         pk=staff.unit_id
     )
-    form = MoveStaffForm(request.POST or None, units=units)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.staff_move(
-                actor=request.user,
-                staff=staff,
-                unit=form.cleaned_data["unit"],
-                note=form.cleaned_data["note"],
-            )
-            messages.success(request, _("%(name)s was transferred.") % {"name": staff.name})
-            return redirect("org:staff", staff_id=staff.pk)
-        except DomainError as exc:
-            form_errors(form, exc)
-    return render(
+
+    def submit(data: dict[str, Any]) -> tuple[str, str]:
+        services.staff_move(actor=request.user, staff=staff, unit=data["unit"], note=data["note"])
+        return _("%(name)s was transferred.") % {"name": staff.name}, staff_url(staff.pk)
+
+    return _form_page(
         request,
-        "org/form.html",
-        {"form": form, "unit": staff.unit, "title": _("Transfer %(name)s") % {"name": staff.name}},
+        MoveStaffForm(request.POST or None, units=units),
+        unit=staff.unit,
+        submit=submit,
+        title=_("Transfer %(name)s") % {"name": staff.name},
     )
 
 
@@ -308,24 +319,19 @@ def staff_move(request: HttpRequest, staff_id: int) -> HttpResponse:
 def staff_leave(request: HttpRequest, staff_id: int) -> HttpResponse:
     staff = selectors.staff_get_for_user(request.user, staff_id, Cap.STAFF_MANAGE)
     form = StaffLeaveForm(request.POST or None, initial={"end_date": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.staff_deactivate(actor=request.user, staff=staff, **form.cleaned_data)
-            messages.success(
-                request, _("%(name)s is recorded as having left.") % {"name": staff.name}
-            )
-            return redirect("org:staff", staff_id=staff.pk)
-        except DomainError as exc:
-            form_errors(form, exc)
-    return render(
+
+    def submit(data: dict[str, Any]) -> tuple[str, str]:
+        services.staff_deactivate(actor=request.user, staff=staff, **data)
+        message = _("%(name)s is recorded as having left.") % {"name": staff.name}
+        return message, staff_url(staff.pk)
+
+    return _form_page(
         request,
-        "org/form.html",
-        {
-            "form": form,
-            "unit": staff.unit,
-            "danger": True,
-            "title": _("Record %(name)s leaving") % {"name": staff.name},
-        },
+        form,
+        unit=staff.unit,
+        submit=submit,
+        danger=True,
+        title=_("Record %(name)s leaving") % {"name": staff.name},
     )
 
 
@@ -398,15 +404,15 @@ def staff_login(request: HttpRequest, staff_id: int) -> HttpResponse:
         messages.error(request, _("%(name)s already has a login.") % {"name": staff.name})
         return redirect("org:staff", staff_id=staff.pk)
     form = LoginForm(request.POST or None, initial={"username": staff.employee_no.lower()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.staff_login_create(actor=request.user, staff=staff, **form.cleaned_data)
-            messages.success(request, _("The login was created."))
-            return redirect("org:staff", staff_id=staff.pk)
-        except DomainError as exc:
-            form_errors(form, exc)
-    return render(
+
+    def submit(data: dict[str, Any]) -> tuple[str, str]:
+        services.staff_login_create(actor=request.user, staff=staff, **data)
+        return _("The login was created."), staff_url(staff.pk)
+
+    return _form_page(
         request,
-        "org/form.html",
-        {"form": form, "unit": staff.unit, "title": _("Login for %(name)s") % {"name": staff.name}},
+        form,
+        unit=staff.unit,
+        submit=submit,
+        title=_("Login for %(name)s") % {"name": staff.name},
     )
