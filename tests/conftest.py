@@ -22,6 +22,10 @@ from sqms.org import services
 from sqms.org.models import OrgUnit, Position, Staff, UnitKind, User
 from sqms.org.roles import Role
 
+# Loaded here, not only in tests/e2e/conftest.py, so that under xdist the main process prints the
+# banner when the browser tests were not run.
+pytest_plugins = ["tests.e2e.summary"]
+
 # Playwright's sync API runs an event loop in the test thread; Django's ORM would refuse to run
 # there ("async context") although nothing async touches it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -96,6 +96,20 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(summary, "sqms-e2e-summary")
 
 
+def _carry_serialized_contents(before: dict[str, Any]) -> None:
+    """While Playwright's sync API runs, the test code runs in another contextvars context, and
+    Django's `connections` (an asgiref Local) hands out new database wrappers. When the test
+    database was set up before the browser started (a whole-suite run), the new wrappers lack
+    the snapshot that serialized rollback restores (data migrations' rows): carry it over."""
+    from django.db import connections
+
+    for alias, old in before.items():
+        new = connections[alias]
+        contents = getattr(old, "_test_serialized_contents", None)
+        if new is not old and contents is not None:
+            new._test_serialized_contents = contents
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     missing = _missing()
@@ -103,9 +117,12 @@ def browser() -> Iterator[Any]:
         if _browser_required():
             pytest.fail(f"SQMS_REQUIRE_BROWSER=1: the browser tests must run, but {missing}")
         pytest.skip(f"{NOT_RUN}: {missing}")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    before = {alias: connections[alias] for alias in connections}
     pw = sync_playwright().start()
+    _carry_serialized_contents(before)
     try:
         chromium = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
     except Exception as exc:
@@ -116,6 +133,34 @@ def browser() -> Iterator[Any]:
     yield chromium
     chromium.close()
     pw.stop()
+
+
+@pytest.fixture
+def transactional_db(
+    django_db_setup: None, django_db_blocker: Any, request: pytest.FixtureRequest
+) -> None:
+    """pytest-django's transactional_db (which live_server brings in), on a database as
+    `migrate` leaves it, data migrations' rows included (the standard working calendar).
+
+    page_for asks for serialized rollback: the database's content right after migrating is
+    loaded at the start of each test. That load needs empty tables, but a transactional test
+    elsewhere in the suite (not serialized) leaves behind the content types and permissions that
+    its flush recreates, under other ids. So empty the tables first; only then set up the
+    test's database as pytest-django does."""
+    from django.core.management import call_command
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for alias in connections:
+            if getattr(connections[alias], "_test_serialized_contents", None) is not None:
+                call_command(
+                    "flush",
+                    database=alias,
+                    interactive=False,
+                    inhibit_post_migrate=True,
+                    verbosity=0,
+                )
+    request.getfixturevalue("_django_db_helper")
 
 
 @pytest.fixture(autouse=True)
@@ -204,7 +249,15 @@ class PageFactory:
 
 
 @pytest.fixture
-def page_for(browser: Any, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+def page_for(
+    browser: Any,
+    live_server: Any,
+    django_db_serialized_rollback: None,
+    request: pytest.FixtureRequest,
+) -> Iterator[Any]:
+    """The live server needs a transactional database, which is emptied between tests, data
+    migrations' rows included (the standard working calendar); serialized rollback puts those
+    back before each test, so every page sees a database as `migrate` leaves it."""
     factory = PageFactory(browser, live_server.url, request.node.name)
     yield factory
     factory.close()

@@ -154,12 +154,6 @@ def test_staff_search_filters_the_table_in_place(page_for, people, org):
     assert page.input_value("main form[hx-get] input[name=q]") == "E3"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: date inputs render their initial value in the locale's format "
-    "(zh-hans: 2024/03/01), which <input type=date> discards; fix: "
-    'DateInput(format="%Y-%m-%d", ...) in src/sqms/org/forms.py',
-)
 def test_date_fields_are_prefilled_with_today_in_chinese(page_for, people, org):
     page = page_for(people.store)
     today = page.evaluate(

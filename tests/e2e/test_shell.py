@@ -47,7 +47,7 @@ def test_language_switch_persists_across_pages(page_for, people, org):
     page_for.shot(page, "zh")
 
 
-def test_language_follows_the_browser_until_chosen(page_for, people):
+def test_language_follows_the_browser_by_default(page_for):
     page = page_for(None, locale="en-US")
     page.goto("/accounts/login/")
     assert lang(page) == "en"
@@ -137,6 +137,7 @@ def test_no_content_security_policy_violations(page_for, people, org):
 
     page = page_for(people.admin)
     calendar = default_calendar()
+    assert calendar.pk is not None  # the migration's standard calendar
     ids = {"hq": org.hq.pk, "s1": org.s1.pk, "staff": org.s1_staff[0].pk, "calendar": calendar.pk}
     for template in MAIN_PAGES:
         path = template.format(**ids)

@@ -14,7 +14,7 @@ class TokenForm(forms.Form):
     expires_at = forms.DateTimeField(
         label=_("Expires"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"}),
         help_text=_("Leave empty for a token that does not expire."),
     )
 
@@ -90,7 +90,9 @@ def parse_interval_text(text: str) -> list[list[str]]:
 
 
 class OverrideForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     kind = forms.ChoiceField(label=_("Kind"), choices=DayKind.choices)
     hours = forms.CharField(
         label=_("Hours"),
@@ -108,6 +110,8 @@ class OverrideForm(forms.Form):
 
 
 class OfficialDayForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     kind = forms.ChoiceField(label=_("Kind"), choices=DayKind.choices)
     name = forms.CharField(label=_("Holiday"), required=False, max_length=80)
