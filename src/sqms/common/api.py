@@ -127,6 +127,11 @@ def install_handlers(api: NinjaAPI) -> None:
         return problem(500, _("Server error"), detail=_("The error has been logged."))
 
 
+def _page_rows(queryset: Any, offset: int, size: int) -> list[Any]:
+    ids = list(queryset.values_list("pk", flat=True)[offset : offset + size])
+    return list(queryset.filter(pk__in=ids)) if ids else []
+
+
 class Page(PaginationBase):
     """Page-number pagination: ?page=1&page_size=50 (at most SQMS_API_PAGE_MAX), answering
     {count, page, page_size, items}."""
@@ -150,7 +155,8 @@ class Page(PaginationBase):
             "count": queryset.count(),
             "page": pagination.page,
             "page_size": size,
-            "items": list(queryset[offset : offset + size]),
+            # Ids first, then the rows: a deep OFFSET then skips bare ids, not joined rows.
+            "items": _page_rows(queryset, offset, size),
         }
 
 

@@ -52,6 +52,9 @@ class Command(BaseCommand):
             # One shared control socket under ~/.gunicorn would make two servers on one machine
             # (a test run beside `make run`) trip over each other.
             "--no-control-socket",
+            # gunicorn's 2 s default closed kept-alive connections under queueing (bench/README).
+            "--keep-alive",
+            os.environ.get("SQMS_WEB_KEEPALIVE", "30"),
         ]
         # Arguments are ours, not user input; no shell is involved.
         procs = [subprocess.Popen(web_cmd, env=env)]
