@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from sqms.common.api import BearerToken, Session, install_handlers
+from sqms.complaints.api import router as complaints_router
 from sqms.org.api import router as org_router
 
 api = NinjaAPI(
@@ -21,3 +22,4 @@ api = NinjaAPI(
 )
 install_handlers(api)
 api.add_router("/org", org_router)
+api.add_router("/complaints", complaints_router)

@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "csp",
     "sqms.common",
     "sqms.org",
+    "sqms.complaints",
+    "sqms.packs",
     "sqms.demo",
 ]
 
@@ -261,6 +263,11 @@ NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 SQMS_API_PAGE_MAX = 500
 SQMS_IDEMPOTENCY_HOURS = envint("SQMS_IDEMPOTENCY_HOURS", 24)
+# The address people reach SQMS at: links in e-mails and on the printed QR posters.
+SQMS_BASE_URL = env("SQMS_BASE_URL", f"http://127.0.0.1:{env('PORT', '8000')}")
+# Public complaint form: submissions per IP address (django-ratelimit rate, e.g. "10/h").
+SQMS_PUBLIC_RATE = env("SQMS_PUBLIC_RATE", "10/h")
+SQMS_ATTACHMENT_MAX_MB = envint("SQMS_ATTACHMENT_MAX_MB", 10)
 
 SQMS_SITE_NAME = _("Service Quality Management System")
 

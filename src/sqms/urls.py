@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from sqms import views as common_views
 from sqms.api import api
+from sqms.complaints.urls import public_urlpatterns
 
 urlpatterns = [
     path("", common_views.home, name="home"),
@@ -21,6 +22,8 @@ urlpatterns = [
     path("calendars/<int:calendar_id>/", common_views.calendar_detail, name="calendar-detail"),
     path("calendars/official/", common_views.official_days, name="official-days"),
     path("org/", include("sqms.org.urls")),
+    path("complaints/", include("sqms.complaints.urls")),
+    path("c/", include((public_urlpatterns, "public"))),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -132,6 +132,19 @@ def _page_rows(queryset: Any, offset: int, size: int) -> list[Any]:
     return list(queryset.filter(pk__in=ids)) if ids else []
 
 
+def page_of(queryset: Any, page: int, page_size: int) -> dict[str, Any]:
+    """One page of a queryset as {count, page, page_size, items} (items are model rows), for
+    endpoints that shape each row themselves."""
+    size = min(page_size, settings.SQMS_API_PAGE_MAX)
+    offset = (page - 1) * size
+    return {
+        "count": queryset.count(),
+        "page": page,
+        "page_size": size,
+        "items": _page_rows(queryset, offset, size),
+    }
+
+
 class Page(PaginationBase):
     """Page-number pagination: ?page=1&page_size=50 (at most SQMS_API_PAGE_MAX), answering
     {count, page, page_size, items}."""

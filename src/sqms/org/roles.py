@@ -26,15 +26,41 @@ class Cap(models.TextChoices):
     PERSONAL_DATA = "personal_data.view", _("See unmasked personal data")
     AUDIT_VIEW = "audit.view", _("Read the audit log")
     CALENDAR_MANAGE = "calendar.manage", _("Edit working calendars")
+    COMPLAINT_VIEW = "complaints.view", _("See complaints")
+    COMPLAINT_INTAKE = "complaints.intake", _("Register complaints")
+    COMPLAINT_HANDLE = "complaints.handle", _("Handle complaints (assign, reply, follow up)")
+    COMPLAINT_MANAGE = "complaints.manage", _("Void, merge and reopen complaints")
+    REGISTER_SUBMIT = "registers.submit", _("Submit monthly complaint registers")
 
 
 ROLE_CAPS: dict[str, frozenset[str]] = {
     Role.SYSTEM_ADMIN: frozenset(Cap.values),
     Role.QUALITY_MANAGER: frozenset(
-        {Cap.ORG_VIEW, Cap.PERSONAL_DATA, Cap.AUDIT_VIEW, Cap.CALENDAR_MANAGE}
+        {
+            Cap.ORG_VIEW,
+            Cap.PERSONAL_DATA,
+            Cap.AUDIT_VIEW,
+            Cap.CALENDAR_MANAGE,
+            Cap.COMPLAINT_VIEW,
+            Cap.COMPLAINT_INTAKE,
+            Cap.COMPLAINT_HANDLE,
+            Cap.COMPLAINT_MANAGE,
+            Cap.REGISTER_SUBMIT,
+        }
     ),
-    Role.UNIT_MANAGER: frozenset({Cap.ORG_VIEW, Cap.STAFF_MANAGE, Cap.PERSONAL_DATA}),
-    Role.INSPECTOR: frozenset({Cap.ORG_VIEW}),
-    Role.STAFF: frozenset(),
-    Role.AUDITOR: frozenset({Cap.ORG_VIEW, Cap.AUDIT_VIEW}),
+    Role.UNIT_MANAGER: frozenset(
+        {
+            Cap.ORG_VIEW,
+            Cap.STAFF_MANAGE,
+            Cap.PERSONAL_DATA,
+            Cap.COMPLAINT_VIEW,
+            Cap.COMPLAINT_INTAKE,
+            Cap.COMPLAINT_HANDLE,
+            Cap.REGISTER_SUBMIT,
+        }
+    ),
+    Role.INSPECTOR: frozenset({Cap.ORG_VIEW, Cap.COMPLAINT_VIEW}),
+    # Front-line staff register complaints at the desk and see their unit's, masked.
+    Role.STAFF: frozenset({Cap.COMPLAINT_VIEW, Cap.COMPLAINT_INTAKE}),
+    Role.AUDITOR: frozenset({Cap.ORG_VIEW, Cap.AUDIT_VIEW, Cap.COMPLAINT_VIEW}),
 }

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,8 +19,9 @@ from django.views.decorators.http import require_http_methods
 from openpyxl import Workbook
 
 from sqms.common.audit import personal_data_view_record
-from sqms.common.errors import DomainError, NotFound, PermissionDenied
+from sqms.common.errors import DomainError, PermissionDenied
 from sqms.common.forms import form_errors
+from sqms.common.http import scoped
 from sqms.org import imports, selectors, services
 from sqms.org.forms import (
     GrantForm,
@@ -46,22 +44,6 @@ def unit_url(unit_id: int) -> str:
 
 def staff_url(staff_id: int) -> str:
     return reverse("org:staff", kwargs={"staff_id": staff_id})
-
-
-def scoped(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Login required; NotFound → 404 and PermissionDenied → 403, once for every page."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from None
-        except PermissionDenied as exc:
-            raise DjangoPermissionDenied(exc.message) from None
-
-    return wrapper
 
 
 def _form_page(

@@ -1,0 +1,463 @@
+"""Complaints: the record, its timeline, its time-limit clocks, escalations, follow-up visits,
+attachments, and the stores' monthly registers. Categories and time-limit policies are data
+(loaded from a pack, editable). Nothing here is ever deleted: complaints are withdrawn, voided
+or merged with a reason."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from sqms.core.sla import Status as CoreStatus
+from sqms.core.sla import TimeUnit as CoreTimeUnit
+from sqms.org.models import OrgUnit, Staff
+
+
+class Channel(models.TextChoices):
+    DESK = "desk", _("Service desk")
+    SLIP = "slip", _("Suggestion box slip")
+    HOTLINE = "hotline", _("Hotline")
+    WEB = "web", _("Public web form")
+    API = "api", _("API")
+    EMAIL = "email", _("E-mail or letter")
+
+
+class Status(models.TextChoices):
+    RECEIVED = CoreStatus.RECEIVED.value, _("Received")
+    ASSIGNED = CoreStatus.ASSIGNED.value, _("Assigned")
+    INVESTIGATING = CoreStatus.INVESTIGATING.value, _("Investigating")
+    REPLIED = CoreStatus.REPLIED.value, _("Replied")
+    FOLLOW_UP = CoreStatus.FOLLOW_UP.value, _("Followed up")
+    CLOSED = CoreStatus.CLOSED.value, _("Closed")
+    WITHDRAWN = CoreStatus.WITHDRAWN.value, _("Withdrawn")
+    VOIDED = CoreStatus.VOIDED.value, _("Voided")
+    MERGED = CoreStatus.MERGED.value, _("Merged")
+
+
+OPEN_STATUSES = [
+    Status.RECEIVED,
+    Status.ASSIGNED,
+    Status.INVESTIGATING,
+    Status.REPLIED,
+    Status.FOLLOW_UP,
+]
+# Statuses in which the reply clocks still run.
+UNANSWERED_STATUSES = [Status.RECEIVED, Status.ASSIGNED, Status.INVESTIGATING]
+
+
+class Level(models.IntegerChoices):
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+
+
+class ContactPreference(models.TextChoices):
+    PHONE = "phone", _("Phone call")
+    SMS = "sms", _("Text message")
+    EMAIL = "email", _("E-mail")
+    NONE = "none", _("No contact wanted")
+
+
+class TimeUnit(models.TextChoices):
+    WORKING_HOURS = CoreTimeUnit.WORKING_HOURS.value, _("working hours")
+    WORKING_DAYS = CoreTimeUnit.WORKING_DAYS.value, _("working days")
+    CALENDAR_HOURS = CoreTimeUnit.CALENDAR_HOURS.value, _("hours (calendar)")
+    CALENDAR_DAYS = CoreTimeUnit.CALENDAR_DAYS.value, _("days (calendar)")
+
+
+class ClockKind(models.TextChoices):
+    FIRST_RESPONSE = "first_response", _("First response")
+    UPDATE = "update", _("Update while open")
+    RESOLUTION = "resolution", _("Reply to the customer")
+    ESCALATION = "escalation", _("Answer to an escalation")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASIC = "basic", _("Basically satisfied")
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+
+
+class Category(models.Model):
+    """A node of the complaint category tree (from a pack). `route_to` names the business
+    department that product or price complaints are sent to; `counts_against_staff` says
+    whether a substantiated complaint of this kind counts in staff evaluations."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    name_zh = models.CharField(_("name (Chinese)"), max_length=80)
+    name_en = models.CharField(_("name (English)"), max_length=80)
+    route_to = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("route to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    counts_against_staff = models.BooleanField(_("counts against staff"), default=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("complaint category")
+        verbose_name_plural = _("complaint categories")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+
+
+class SlaPolicy(models.Model):
+    """Time limits for complaints of one channel (and urgency, or any urgency when blank).
+    Each clock's limit may be left empty: that clock then does not run."""
+
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    urgency = models.PositiveSmallIntegerField(
+        _("urgency"), choices=Level.choices, null=True, blank=True
+    )
+    first_response_amount = models.DecimalField(max_digits=7, decimal_places=2, null=True)
+    first_response_unit = models.CharField(max_length=20, choices=TimeUnit.choices, blank=True)
+    update_amount = models.DecimalField(max_digits=7, decimal_places=2, null=True)
+    update_unit = models.CharField(max_length=20, choices=TimeUnit.choices, blank=True)
+    resolution_amount = models.DecimalField(max_digits=7, decimal_places=2, null=True)
+    resolution_unit = models.CharField(max_length=20, choices=TimeUnit.choices, blank=True)
+    follow_up_required = models.BooleanField(_("follow-up visit required"), default=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("time-limit policy")
+        verbose_name_plural = _("time-limit policies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "urgency"], name="one_policy_per_channel_urgency"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} / {self.get_urgency_display() or '*'}"
+
+
+class ComplaintRules(models.Model):
+    """Organisation-wide complaint settings from the pack (a single row)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    escalation_answer_amount = models.DecimalField(max_digits=7, decimal_places=2, default=12)
+    escalation_answer_unit = models.CharField(
+        max_length=20, choices=TimeUnit.choices, default=TimeUnit.CALENDAR_HOURS
+    )
+    # A late clock climbs one more level of the org tree each step while it stays late.
+    escalation_step_hours = models.DecimalField(max_digits=7, decimal_places=2, default=12)
+    # How long before a deadline "due soon" is flagged, as a share of the time limit.
+    warn_share = models.DecimalField(max_digits=3, decimal_places=2, default=0.25)
+    register_due_day = models.PositiveSmallIntegerField(default=13)
+    pack = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("complaint rules")
+        verbose_name_plural = _("complaint rules")
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="rules_singleton")]
+
+    def __str__(self) -> str:
+        return f"rules ({self.pack or 'default'})"
+
+
+class Complaint(models.Model):
+    """One complaint, whatever the channel. `unit` is where it arose (the store); the
+    `responsible_unit` handles it (the store, or the business department a product/price
+    complaint is routed to); scoping follows both."""
+
+    ref = models.CharField(_("tracking code"), max_length=20, unique=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    received_at = models.DateTimeField(_("received"))
+    complainant_name = models.CharField(_("complainant"), max_length=80, blank=True)
+    complainant_phone = models.CharField(_("phone"), max_length=30, blank=True)
+    complainant_email = models.EmailField(_("e-mail"), blank=True)
+    contact_preference = models.CharField(
+        _("contact preference"),
+        max_length=10,
+        choices=ContactPreference.choices,
+        default=ContactPreference.PHONE,
+    )
+    anonymous = models.BooleanField(_("anonymous"), default=False)
+    unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="complaints"
+    )
+    staff = models.ForeignKey(
+        Staff,
+        verbose_name=_("staff concerned"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    urgency = models.PositiveSmallIntegerField(
+        _("urgency"), choices=Level.choices, default=Level.NORMAL
+    )
+    importance = models.PositiveSmallIntegerField(
+        _("importance"), choices=Level.choices, default=Level.NORMAL
+    )
+    title = models.CharField(_("subject"), max_length=120, blank=True)
+    description = models.TextField(_("description"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED
+    )
+    responsible_unit = models.ForeignKey(
+        OrgUnit,
+        verbose_name=_("responsible unit"),
+        on_delete=models.PROTECT,
+        related_name="complaints_handled",
+    )
+    assignee = models.ForeignKey(
+        Staff,
+        verbose_name=_("handled by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints_assigned",
+    )
+    substantiated = models.BooleanField(_("substantiated"), null=True, blank=True)
+    finding = models.TextField(_("finding"), blank=True)
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    reply = models.TextField(_("reply to the customer"), blank=True)
+    improvement = models.TextField(_("improvement measure"), blank=True)
+    replied_at = models.DateTimeField(_("replied"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    follow_up_required = models.BooleanField(_("follow-up visit required"), default=True)
+    waiting_on = models.CharField(_("waiting on"), max_length=20, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    escalated_to = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
+    end_reason = models.TextField(_("reason"), blank=True)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    # The earliest running deadline, kept in step with the clocks for fast "late" lists.
+    next_deadline = models.DateTimeField(null=True, blank=True)
+    breached = models.BooleanField(_("time limit missed"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        indexes = [
+            models.Index(fields=["unit", "received_at"]),
+            models.Index(fields=["responsible_unit", "status"]),
+            models.Index(fields=["status", "next_deadline"]),
+            models.Index(fields=["received_at"]),
+            models.Index(fields=["staff", "substantiated"]),
+            models.Index(fields=["category", "received_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="merged") | models.Q(merged_into__isnull=False),
+                name="merged_has_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.ref
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class ComplaintEvent(models.Model):
+    """One step on a complaint's timeline (what the customer's file shows, in order)."""
+
+    class Kind(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        CLASSIFIED = "classified", _("Classified")
+        ASSIGNED = "assigned", _("Assigned")
+        INVESTIGATING = "investigating", _("Investigation started")
+        NOTE = "note", _("Progress note")
+        CONTACTED = "contacted", _("Customer contacted")
+        WAITING = "waiting", _("Waiting")
+        RESUMED = "resumed", _("Resumed")
+        VERIFIED = "verified", _("Verified")
+        REPLIED = "replied", _("Replied to the customer")
+        FOLLOW_UP = "follow_up", _("Follow-up visit")
+        CLOSED = "closed", _("Closed")
+        REOPENED = "reopened", _("Reopened")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        VOIDED = "voided", _("Voided")
+        MERGED = "merged", _("Merged")
+        ESCALATED = "escalated", _("Escalated")
+        ESCALATION_ANSWERED = "escalation_answered", _("Escalation answered")
+        DEADLINE_WARNING = "deadline_warning", _("Deadline approaching")
+        DEADLINE_MISSED = "deadline_missed", _("Deadline missed")
+        ATTACHMENT = "attachment", _("Attachment added")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(_("time"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    # Shown on the public status page (the customer sees these steps, never internal notes).
+    public = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["complaint", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class SlaClock(models.Model):
+    """One time limit of one complaint. Running: `deadline` set and `paused_remaining` null.
+    Paused: `paused_remaining` holds what was left. Stopped: `stopped_at` set, `met` says
+    whether it was in time."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="clocks")
+    kind = models.CharField(max_length=20, choices=ClockKind.choices)
+    target_amount = models.DecimalField(max_digits=7, decimal_places=2)
+    target_unit = models.CharField(max_length=20, choices=TimeUnit.choices)
+    started_at = models.DateTimeField()
+    deadline = models.DateTimeField(null=True, blank=True)
+    paused_remaining = models.DurationField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    met = models.BooleanField(null=True)
+    # For escalation clocks: the unit that must answer.
+    owner_unit = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["stopped_at", "deadline"]),
+            models.Index(fields=["complaint", "kind"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.kind}"
+
+    @property
+    def running(self) -> bool:
+        return self.stopped_at is None and self.paused_remaining is None
+
+
+class Escalation(models.Model):
+    """One escalation of one complaint to one level of the org tree. Automatic escalations are
+    unique per (clock, level): a late clock escalates once per level, however often the sweep
+    runs, even with several workers."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="escalations")
+    clock = models.ForeignKey(
+        SlaClock, null=True, blank=True, on_delete=models.PROTECT, related_name="escalations"
+    )
+    level = models.PositiveSmallIntegerField()
+    to_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    automatic = models.BooleanField(default=True)
+    reason = models.TextField(blank=True)
+    answer = models.TextField(blank=True)
+    promised_by = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clock", "level"],
+                condition=models.Q(clock__isnull=False),
+                name="one_escalation_per_clock_level",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} → {self.to_unit_id} (level {self.level})"
+
+
+class FollowUp(models.Model):
+    """A follow-up visit (回访): how satisfied the customer is and whether he accepts the
+    resolution."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="follow_ups")
+    at = models.DateTimeField(_("visited"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    method = models.CharField(_("method"), max_length=20, default="phone")
+    satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Satisfaction.choices)
+    accepted = models.BooleanField(_("accepts the resolution"))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.satisfaction}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"complaints/{instance.complaint_id}/{filename}"
+
+
+class Attachment(models.Model):
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    name = models.CharField(max_length=200)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=100)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MonthlyRegister(models.Model):
+    """A store's complaint register for one month (《顾客投诉意见登记表》), or its zero-complaint
+    record (《门店优质服务月记录》) when the month had none. Compiled from the complaints,
+    reviewed and submitted by the store manager by the due date."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Not submitted")
+        SUBMITTED = "submitted", _("Submitted")
+
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="registers")
+    month = models.DateField(_("month"))  # the first day of the month
+    due_date = models.DateField(_("due"))
+    state = models.CharField(max_length=20, choices=State.choices, default=State.OPEN)
+    complaint_count = models.PositiveIntegerField(default=0)
+    zero_record = models.BooleanField(_("zero-complaint record"), default=False)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    late = models.BooleanField(_("late"), default=False)
+    flagged_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "month"], name="one_register_per_unit_month")
+        ]
+        indexes = [models.Index(fields=["month", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.month:%Y-%m}"

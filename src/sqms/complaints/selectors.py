@@ -1,0 +1,277 @@
+"""Scoped reads of complaints. A user sees a complaint when one of his grants holding the right
+covers the unit where it arose or the unit responsible for it; anything else is "not found".
+Pages, the API, exports and the dashboard all read through here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sqms.common.audit import personal_data_view_record
+from sqms.common.errors import NotFound, PermissionDenied
+from sqms.complaints.models import (
+    OPEN_STATUSES,
+    Category,
+    Complaint,
+    Escalation,
+    SlaClock,
+    Status,
+)
+from sqms.org.models import OrgUnit
+from sqms.org.roles import Cap
+from sqms.org.selectors import AnyUser, access_for, mask_phone
+
+
+def _scope_q(user: AnyUser, cap: str) -> Q | None:
+    """The filter for complaints the user holds `cap` on; None means everything."""
+    access = access_for(user)
+    if access.superuser:
+        return None
+    prefixes = access.prefixes(cap)
+    if not prefixes:
+        return Q(pk__in=[])
+    q = Q()
+    for p in prefixes:
+        q |= Q(unit__path__startswith=p) | Q(responsible_unit__path__startswith=p)
+    return q
+
+
+def complaint_queryset_for_user(
+    user: AnyUser, cap: str = Cap.COMPLAINT_VIEW
+) -> QuerySet[Complaint]:
+    q = _scope_q(user, cap)
+    qs = Complaint.objects.all()
+    return qs if q is None else qs.filter(q)
+
+
+def complaint_get_for_user(
+    user: AnyUser, complaint_id: int, cap: str = Cap.COMPLAINT_VIEW
+) -> Complaint:
+    """The complaint if the user may see it (else NotFound, whatever the reason); with a `cap`
+    other than viewing, PermissionDenied when he may see it but not do that."""
+    complaint = (
+        complaint_queryset_for_user(user)
+        .select_related(
+            "unit",
+            "responsible_unit",
+            "staff",
+            "staff__position",
+            "category",
+            "assignee",
+            "escalated_to",
+            "merged_into",
+        )
+        .filter(pk=complaint_id)
+        .first()
+    )
+    if complaint is None:
+        raise NotFound(_("Complaint not found."))
+    if cap != Cap.COMPLAINT_VIEW and not can_on(user, cap, complaint):
+        raise PermissionDenied()
+    return complaint
+
+
+def complaint_get_by_ref_for_user(user: AnyUser, ref: str) -> Complaint:
+    found = complaint_queryset_for_user(user).filter(ref=ref.strip().upper()).values("pk").first()
+    if found is None:
+        raise NotFound(_("Complaint not found."))
+    return complaint_get_for_user(user, found["pk"])
+
+
+def can_on(user: AnyUser, cap: str, complaint: Complaint) -> bool:
+    access = access_for(user)
+    return access.covers(cap, complaint.unit.path) or access.covers(
+        cap, complaint.responsible_unit.path
+    )
+
+
+@dataclass
+class ComplaintFilter:
+    status: str = ""  # a status, or "open", "late", "due_soon", "ended"
+    channel: str = ""
+    category: str = ""  # a category code: that category and its children
+    unit: OrgUnit | None = None  # that unit's subtree (where it arose or who handles it)
+    staff_id: int | None = None
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    substantiated: bool | None = None
+    q: str = ""
+    order: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+ORDERS = {
+    "received": "received_at",
+    "-received": "-received_at",
+    "deadline": "next_deadline",
+    "ref": "ref",
+}
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def complaint_list_for_user(user: AnyUser, f: ComplaintFilter | None = None) -> QuerySet[Complaint]:
+    f = f or ComplaintFilter()
+    qs = complaint_queryset_for_user(user).select_related(
+        "unit", "responsible_unit", "category", "staff", "assignee"
+    )
+    now = timezone.now()
+    if f.status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif f.status == "late":
+        qs = qs.filter(status__in=OPEN_STATUSES, next_deadline__lt=now)
+    elif f.status == "due_soon":
+        qs = qs.filter(
+            status__in=OPEN_STATUSES,
+            next_deadline__gte=now,
+            next_deadline__lt=now + dt.timedelta(hours=24),
+        )
+    elif f.status == "breached":
+        qs = qs.filter(breached=True)
+    elif f.status == "ended":
+        qs = qs.exclude(status__in=OPEN_STATUSES)
+    elif f.status in Status.values:
+        qs = qs.filter(status=f.status)
+    if f.channel:
+        qs = qs.filter(channel=f.channel)
+    if f.category:
+        qs = qs.filter(Q(category__code=f.category) | Q(category__parent__code=f.category))
+    if f.unit is not None:
+        qs = qs.filter(
+            Q(unit__path__startswith=f.unit.path)
+            | Q(responsible_unit__path__startswith=f.unit.path)
+        )
+    if f.staff_id is not None:
+        qs = qs.filter(staff_id=f.staff_id)
+    if f.received_from is not None:
+        qs = qs.filter(received_at__gte=_day_start(f.received_from))
+    if f.received_to is not None:
+        qs = qs.filter(received_at__lt=_day_start(f.received_to + dt.timedelta(days=1)))
+    if f.substantiated is not None:
+        qs = qs.filter(substantiated=f.substantiated)
+    if f.q:
+        term = f.q.strip()
+        qs = qs.filter(
+            Q(ref__iexact=term)
+            | Q(title__icontains=term)
+            | Q(description__icontains=term)
+            | Q(staff__name=term)
+        )
+    default = "deadline" if f.status in ("open", "late", "due_soon") else "-received"
+    order = ORDERS.get(f.order or default, "-received_at")
+    return qs.order_by(order, "-pk")
+
+
+def clocks_for(complaint: Complaint) -> list[SlaClock]:
+    return list(complaint.clocks.order_by("started_at", "pk"))
+
+
+def escalations_for(complaint: Complaint) -> list[Escalation]:
+    return list(complaint.escalations.select_related("to_unit").order_by("at", "pk"))
+
+
+def escalations_to_answer(user: AnyUser) -> QuerySet[Escalation]:
+    """Open manual escalations addressed to units where the user handles complaints."""
+    access = access_for(user)
+    qs = Escalation.objects.filter(automatic=False, answered_at__isnull=True).select_related(
+        "complaint", "to_unit"
+    )
+    if access.superuser:
+        return qs
+    prefixes = access.prefixes(Cap.COMPLAINT_HANDLE)
+    if not prefixes:
+        return qs.none()
+    q = Q()
+    for p in prefixes:
+        q |= Q(to_unit__path__startswith=p)
+    return qs.filter(q)
+
+
+def category_tree() -> list[Category]:
+    """Active categories, parents before their children."""
+    cats = list(Category.objects.filter(is_active=True).select_related("parent"))
+    by_parent: dict[int | None, list[Category]] = {}
+    for c in cats:
+        by_parent.setdefault(c.parent_id, []).append(c)
+    out: list[Category] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for c in by_parent.get(parent, []):
+            c.depth = depth  # type: ignore[attr-defined]
+            out.append(c)
+            walk(c.pk, depth + 1)
+
+    walk(None, 0)
+    return out
+
+
+# --- Personal data --------------------------------------------------------------------------
+
+
+def mask_name(name: str) -> str:
+    """张** / Z***: the surname or first letter, nothing more."""
+    name = name.strip()
+    if not name:
+        return ""
+    return name[0] + "*" * max(1, len(name) - 1)
+
+
+def may_see_personal_data(user: AnyUser, complaint: Complaint) -> bool:
+    return can_on(user, Cap.PERSONAL_DATA, complaint)
+
+
+@dataclass
+class Contact:
+    name: str
+    phone: str
+    email: str
+    masked: bool
+
+
+def complaint_contact(user: AnyUser, complaint: Complaint, *, reveal: bool = False) -> Contact:
+    """The complainant's contact details: masked unless the user holds the personal-data right
+    on the complaint and asks to `reveal` them, which is logged."""
+    if reveal:
+        if not may_see_personal_data(user, complaint):
+            raise PermissionDenied()
+        personal_data_view_record(
+            actor=user,  # type: ignore[arg-type]
+            target=complaint,
+            fields=["complainant_name", "complainant_phone", "complainant_email"],
+        )
+        return Contact(
+            complaint.complainant_name,
+            complaint.complainant_phone,
+            complaint.complainant_email,
+            masked=False,
+        )
+    email = complaint.complainant_email
+    masked_email = (email[0] + "***@" + email.split("@", 1)[1]) if "@" in email else ""
+    return Contact(
+        mask_name(complaint.complainant_name),
+        mask_phone(complaint.complainant_phone) if complaint.complainant_phone else "",
+        masked_email,
+        masked=True,
+    )
+
+
+def public_lookup(ref: str, phone_last4: str) -> Complaint | None:
+    """The complaint a customer asks about with its tracking code and the last 4 digits of his
+    phone; None when either does not match (the caller does not learn which)."""
+    ref = (ref or "").strip().upper()
+    digits = "".join(ch for ch in (phone_last4 or "") if ch.isdigit())
+    if len(digits) != 4 or not ref:
+        return None
+    complaint = Complaint.objects.select_related("unit").filter(ref=ref).first()
+    if complaint is None:
+        return None
+    phone_digits = "".join(ch for ch in complaint.complainant_phone if ch.isdigit())
+    if not phone_digits.endswith(digits):
+        return None
+    return complaint

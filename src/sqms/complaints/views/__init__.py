@@ -1,0 +1,1 @@
+"""The complaint pages, one module per area."""

@@ -1,0 +1,5 @@
+"""public pages (to be written)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
