@@ -5,6 +5,7 @@ from sqms.complaints.views import dashboard, public, registers, staff
 app_name = "complaints"
 urlpatterns = [
     *staff.urlpatterns,
+    *public.staff_urlpatterns,
     *registers.urlpatterns,
     *dashboard.urlpatterns,
 ]
