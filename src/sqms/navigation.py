@@ -19,7 +19,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     current = request.path
     items: list[dict[str, Any]] = [
         {"label": _("Overview"), "url": reverse("home"), "ready": True},
-        {"label": _("Complaints"), "url": None, "ready": False},
+        {
+            "label": _("Complaints"),
+            "url": reverse("complaints:list") if can(user, Cap.COMPLAINT_VIEW) else None,
+            "ready": can(user, Cap.COMPLAINT_VIEW),
+        },
         {"label": _("Inspections"), "url": None, "ready": False},
         {"label": _("Surveys"), "url": None, "ready": False},
         {"label": _("Evaluations"), "url": None, "ready": False},
@@ -38,4 +42,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         item["active"] = bool(url) and (
             current == url if url == reverse("home") else current.startswith(url)
         )
-    return {"nav_items": items}
+    from sqms.common.models import Notification
+
+    unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
+    return {"nav_items": items, "unread_notifications": unread}

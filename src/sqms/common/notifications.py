@@ -12,6 +12,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from sqms.common import clock
 from sqms.common.models import Notification
 
 log = logging.getLogger(__name__)
@@ -19,7 +20,7 @@ log = logging.getLogger(__name__)
 
 def notify(*, users: Iterable[object], title: str, body: str = "", url: str = "") -> int:
     """Queue one notice per distinct user; must run inside the caller's transaction."""
-    now = timezone.now()
+    now = clock.now()
     seen: set[int] = set()
     rows = []
     recipients: list[str] = []

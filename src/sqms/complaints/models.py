@@ -340,6 +340,8 @@ class SlaClock(models.Model):
     paused_remaining = models.DurationField(null=True, blank=True)
     warned_at = models.DateTimeField(null=True, blank=True)
     breached_at = models.DateTimeField(null=True, blank=True)
+    # Set once a late clock has escalated to the top of the tree: nothing more to do.
+    escalation_done = models.BooleanField(default=False)
     stopped_at = models.DateTimeField(null=True, blank=True)
     met = models.BooleanField(null=True)
     # For escalation clocks: the unit that must answer.

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from sqms.common.audit import audit_record
 from sqms.common.calendars import working_calendar
+from sqms.common.clock import now as current_time
 from sqms.common.errors import DomainError, FieldError, PermissionDenied, field_error
 from sqms.common.notifications import notify
 from sqms.complaints.models import (
@@ -113,7 +114,7 @@ def _event(
 ) -> ComplaintEvent:
     return ComplaintEvent.objects.create(
         complaint=complaint,
-        at=at or timezone.now(),
+        at=at or current_time(),
         actor=actor if actor is not None and actor.is_authenticated else None,
         actor_label=actor.get_username() if actor is not None and actor.is_authenticated else "",
         kind=kind,
@@ -152,7 +153,7 @@ def _save(complaint: Complaint, *fields: str) -> None:
 
 def calendar_for(unit: OrgUnit, around: dt.date | None = None) -> WorkingCalendar:
     """The unit's working calendar as pure arithmetic, covering the years around `around`."""
-    return working_calendar(unit_calendar(unit), around or timezone.localdate())
+    return working_calendar(unit_calendar(unit), around or timezone.localdate(current_time()))
 
 
 def rules() -> ComplaintRules:
@@ -334,7 +335,7 @@ def complaint_create(
     the intake right on the unit; the public form passes `actor=None` (it has no user)."""
     if check_scope:
         _require(actor, Cap.COMPLAINT_INTAKE, data.unit)
-    now = timezone.now()
+    now = current_time()
     errors = validate_intake(data, now=now)
     errors += _validate_uploads(attachments)
     if errors:
@@ -578,7 +579,7 @@ def complaint_assign(
         )
     if assignee.end_date is not None:
         raise field_error("assignee", _("%(name)s has left.") % {"name": assignee.name})
-    now = timezone.now()
+    now = current_time()
     complaint.assignee = assignee
     complaint.status = Status.ASSIGNED
     _save(complaint, "assignee", "status")
@@ -605,7 +606,7 @@ def complaint_investigate(*, complaint: Complaint, actor: User | None, note: str
     _transition(complaint, Status.INVESTIGATING)
     complaint.status = Status.INVESTIGATING
     _save(complaint, "status")
-    now = timezone.now()
+    now = current_time()
     _restart_update_clock(complaint, now, calendar_for(complaint.responsible_unit))
     _refresh_deadline(complaint)
     _save(complaint, "next_deadline")
@@ -625,7 +626,7 @@ def complaint_note(
     complaint = _locked(complaint)
     if not complaint.is_open:
         raise DomainError(code="closed", message=_("This complaint is no longer open."))
-    now = timezone.now()
+    now = current_time()
     if contacted:
         _stop_clocks(complaint, [ClockKind.FIRST_RESPONSE], now)
     _restart_update_clock(complaint, now, calendar_for(complaint.responsible_unit))
@@ -652,7 +653,7 @@ def complaint_wait(
         raise DomainError(
             code="invalid_transition", message=_("This complaint cannot be paused now."), status=409
         )
-    now = timezone.now()
+    now = current_time()
     cal = calendar_for(complaint.responsible_unit)
     for clock in SlaClock.objects.filter(
         complaint=complaint, stopped_at__isnull=True, paused_remaining__isnull=True
@@ -679,7 +680,7 @@ def complaint_resume(*, complaint: Complaint, actor: User | None, note: str = ""
         raise DomainError(
             code="invalid_transition", message=_("This complaint is not waiting."), status=409
         )
-    now = timezone.now()
+    now = current_time()
     cal = calendar_for(complaint.responsible_unit)
     for clock in SlaClock.objects.filter(complaint=complaint, stopped_at__isnull=True).exclude(
         paused_remaining=None
@@ -716,7 +717,7 @@ def complaint_verify(
     before = {"substantiated": complaint.substantiated, "finding": complaint.finding}
     complaint.substantiated = substantiated
     complaint.finding = finding
-    complaint.verified_at = timezone.now()
+    complaint.verified_at = current_time()
     _save(complaint, "substantiated", "finding", "verified_at")
     _event(complaint, Kind.VERIFIED, actor, note=finding, data={"substantiated": substantiated})
     audit_record(
@@ -740,7 +741,7 @@ def complaint_reply(
     improvement = _text(improvement, "improvement")
     complaint = _locked(complaint)
     _transition(complaint, Status.REPLIED)
-    now = timezone.now()
+    now = current_time()
     if complaint.waiting_on:
         complaint.waiting_on = ""
     complaint.status = Status.REPLIED
@@ -781,7 +782,7 @@ def complaint_follow_up(
             message=_("A follow-up visit comes after the reply to the customer."),
             status=409,
         )
-    now = timezone.now()
+    now = current_time()
     visit = FollowUp.objects.create(
         complaint=complaint,
         at=now,
@@ -827,7 +828,7 @@ def _close(complaint: Complaint, actor: User | None, note: str) -> None:
             message=_("This complaint cannot be closed before its follow-up visit."),
             status=409,
         )
-    now = timezone.now()
+    now = current_time()
     complaint.status = Status.CLOSED
     complaint.closed_at = now
     _stop_clocks(complaint, [c.value for c in ClockKind], now)
@@ -850,7 +851,7 @@ def complaint_close(*, complaint: Complaint, actor: User | None, note: str = "")
 
 def _reopen(complaint: Complaint, actor: User | None, reason: str) -> None:
     _transition(complaint, Status.INVESTIGATING)
-    now = timezone.now()
+    now = current_time()
     complaint.status = Status.INVESTIGATING
     complaint.closed_at = None
     complaint.reopen_count += 1
@@ -892,7 +893,7 @@ def complaint_reopen(*, complaint: Complaint, actor: User | None, reason: str) -
 
 def _end(complaint: Complaint, actor: User | None, status: str, kind: str, reason: str) -> None:
     _transition(complaint, status)
-    now = timezone.now()
+    now = current_time()
     complaint.status = status
     complaint.end_reason = reason
     complaint.closed_at = now
@@ -988,7 +989,7 @@ def complaint_escalate(*, complaint: Complaint, actor: User | None, reason: str)
             code="top_of_tree",
             message=_("There is no level above %(unit)s.") % {"unit": current.name},
         )
-    now = timezone.now()
+    now = current_time()
     r = rules()
     cal = calendar_for(parent)
     clock = _start_clock(
@@ -1052,7 +1053,7 @@ def escalation_answer(
         raise DomainError(
             code="already_answered", message=_("This escalation was already answered."), status=409
         )
-    now = timezone.now()
+    now = current_time()
     if promised_by is not None and promised_by <= now:
         raise field_error("promised_by", _("The promised time must be in the future."))
     complaint = _locked(escalation.complaint)
@@ -1086,12 +1087,11 @@ def escalation_answer(
     return escalation
 
 
-def _clock_window(clock: SlaClock, share: Decimal) -> dt.timedelta:
-    amount = Decimal(clock.target_amount)
-    hours = amount * 24 if clock.target_unit in ("working_days", "calendar_days") else amount
-    if clock.target_unit == "working_days":
-        hours = amount * 8
-    return dt.timedelta(hours=float(hours * share))
+def _window(amount: Decimal, unit: str, share: Decimal) -> dt.timedelta:
+    """How long before a deadline it counts as "due soon": a share of the time limit (working
+    days count as 8 hours, calendar days as 24)."""
+    per = {"working_days": 8, "calendar_days": 24}.get(unit, 1)
+    return dt.timedelta(hours=float(Decimal(amount) * per * share))
 
 
 @dataclass
@@ -1106,19 +1106,27 @@ def sla_sweep(now: dt.datetime | None = None) -> SweepResult:
     clock one level up the org tree per escalation step for as long as it stays late. Each clock
     is handled in its own transaction under a row lock, and escalations are unique per clock and
     level, so concurrent sweeps never notify twice."""
-    now = now or timezone.now()
+    now = now or current_time()
     result = SweepResult()
     r = rules()
     share = Decimal(r.warn_share)
     step = dt.timedelta(hours=float(r.escalation_step_hours))
     horizon = now + dt.timedelta(days=8)
-    candidates = SlaClock.objects.filter(
+    rows = SlaClock.objects.filter(
         stopped_at__isnull=True,
         deadline__isnull=False,
         deadline__lte=horizon,
         complaint__status__in=OPEN_STATUSES,
-    ).values_list("pk", flat=True)
-    for clock_id in list(candidates.iterator(chunk_size=2000)):
+    ).values_list("pk", "deadline", "warned_at", "target_amount", "target_unit", "escalation_done")
+    # Only clocks with something to do are locked: late ones, and ones entering their warning
+    # window that were not warned yet.
+    due = [
+        pk
+        for pk, deadline, warned_at, amount, unit, done in rows.iterator(chunk_size=2000)
+        if (deadline <= now and not done)
+        or (warned_at is None and deadline - now <= _window(amount, unit, share))
+    ]
+    for clock_id in due:
         with transaction.atomic():
             clock = (
                 SlaClock.objects.select_for_update()
@@ -1131,7 +1139,7 @@ def sla_sweep(now: dt.datetime | None = None) -> SweepResult:
             assert clock.deadline is not None
             complaint = clock.complaint
             if clock.warned_at is None and clock.deadline > now:
-                if clock.deadline - now <= _clock_window(clock, share):
+                if clock.deadline - now <= _window(clock.target_amount, clock.target_unit, share):
                     clock.warned_at = now
                     clock.save(update_fields=["warned_at"])
                     _event(
@@ -1187,6 +1195,7 @@ def _escalate_next(clock: SlaClock, now: dt.datetime, step: dt.timedelta) -> boo
     base = clock.owner_unit or complaint.responsible_unit
     chain = list(reversed(base.ancestor_ids()[:-1]))  # parent first
     if level > len(chain):
+        SlaClock.objects.filter(pk=clock.pk).update(escalation_done=True)
         return False
     to_unit = OrgUnit.objects.get(pk=chain[level - 1])
     try:

@@ -80,6 +80,7 @@ DEMO_LOGINS: list[tuple[str, Any]] = [
     ("store2", _("store manager, 广州天河店")),
     ("inspector", _("inspector, whole company")),
     ("cashier", _("cashier, 上海徐汇店 (sees only her own record)")),
+    ("hotline", _("hotline operator, head office (registers calls for every store)")),
     ("auditor", _("auditor, read-only")),
 ]
 
@@ -151,6 +152,8 @@ def load_demo(seed: int = 2026) -> dict[str, int]:
                 staff_by_role["inspector"] = people[0]
             if code == "D-FIN" and position == "clerk":
                 staff_by_role["auditor"] = people[0]
+            if code == "D-CS" and position == "hotline_operator":
+                staff_by_role["hotline"] = people[0]
     store_no = 0
     stores: list[OrgUnit] = []
     for rcode, rname, store_names in REGIONS:
@@ -203,6 +206,7 @@ def load_demo(seed: int = 2026) -> dict[str, int]:
     login("inspector", "inspector", Role.INSPECTOR, company)
     login("cashier", "cashier", Role.STAFF, stores[0])
     login("auditor", "auditor", Role.AUDITOR, company)
+    login("hotline", "hotline", Role.STAFF, company)
     return {
         "units": OrgUnit.objects.count(),
         "staff": Staff.objects.count(),

@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
+from sqms.demo.complaints import load_demo_complaints
 from sqms.demo.data import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+from sqms.packs.loader import pack_load
 
 
 class Command(BaseCommand):
@@ -14,6 +17,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument(
+            "--months", type=int, default=4, help="months of complaints to replay (0: none)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -25,6 +31,17 @@ class Command(BaseCommand):
                 "demo loaded: {units} units, {staff} staff, {users} logins".format(**counts)
             )
         )
+        pack_load("retail-chain")
+        self.stdout.write("pack loaded: retail-chain")
+        if options["months"] > 0:
+            with transaction.atomic():
+                made = load_demo_complaints(seed=options["seed"], months=options["months"])
+            self.stdout.write(
+                self.style.SUCCESS(
+                    "complaints replayed: {complaints} ({open} open, {breached} missed a time "
+                    "limit)".format(**made)
+                )
+            )
         if options["verbosity"] > 1:
             for username, label in DEMO_LOGINS:
                 self.stdout.write(f"  {username} / {DEMO_PASSWORD}: {label}")
