@@ -603,7 +603,9 @@ def complaint_assign(
 def complaint_investigate(*, complaint: Complaint, actor: User | None, note: str = "") -> Complaint:
     _handle_check(actor, complaint)
     complaint = _locked(complaint)
-    _transition(complaint, Status.INVESTIGATING)
+    if complaint.status not in (Status.RECEIVED, Status.ASSIGNED):
+        # Going back to investigating from a reply or a closure is a reopening, with a reason.
+        raise _domain(sla.TransitionError(sla.Status(complaint.status), sla.Status.INVESTIGATING))
     complaint.status = Status.INVESTIGATING
     _save(complaint, "status")
     now = current_time()

@@ -270,7 +270,7 @@ def load_demo_complaints(
             ),
         )
         reply_after = rng.uniform(26, 90) if late else rng.uniform(2, 10)
-        t = at + hours(reply_after)
+        t = max(t + hours(0.5), at + hours(reply_after))
         later(
             t,
             lambda: _safe(

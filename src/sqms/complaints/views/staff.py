@@ -146,6 +146,9 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
         chosen = units.filter(pk=int(unit_id)).first()
         if chosen is not None:
             staff_qs = _staff_at(request, chosen)
+    if not unit_id and units.count() == 1:
+        unit_id = str(units.get().pk)  # a store's own staff register for their store
+        staff_qs = _staff_at(request, units.get())
     initial = {"channel": request.GET.get("channel", Channel.DESK), "unit": unit_id}
     form = f.IntakeForm(request.POST or None, initial=initial, units=units, staff=staff_qs)
     if request.method == "POST" and form.is_valid():
