@@ -30,7 +30,7 @@ import random
 import threading
 import time
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from http.cookies import SimpleCookie
 from typing import Any
@@ -40,14 +40,24 @@ TIMEOUT_S = 60.0
 MAX_ERROR_SAMPLES = 5
 
 
+# One measured transaction of a client: (connection, client index, request number of this
+# client, the client's random stream) -> (status, body). It may send several requests (a form's
+# GET then its POST); its status is the one that decides success.
+Action = Callable[[http.client.HTTPConnection, int, int, random.Random], tuple[int, bytes]]
+
+
 @dataclass(frozen=True)
 class Target:
     """What to request. Each request picks one of `paths` at random (a seeded stream per client),
-    and client i sends headers[i % len(headers)] (so each client can have its own session)."""
+    and client i sends headers[i % len(headers)] (so each client can have its own session).
+
+    With `action`, each measured request is instead one call of the action (e.g. a POST with a
+    fresh body and Idempotency-Key); `paths` and `headers` are then not used."""
 
     name: str
-    paths: Sequence[str]
+    paths: Sequence[str] = ()
     headers: Sequence[Mapping[str, str]] = ({},)
+    action: Action | None = None
 
 
 @dataclass
@@ -182,16 +192,23 @@ class _Budget:
 
 
 def _one(
-    conn: http.client.HTTPConnection, path: str, headers: dict[str, str], tally: _ClientTally
+    conn: http.client.HTTPConnection,
+    path: str,
+    headers: dict[str, str],
+    tally: _ClientTally,
+    action: Callable[[http.client.HTTPConnection], tuple[int, bytes]] | None = None,
 ) -> tuple[bool, float]:
-    """Send one GET and read the whole body; returns (ok, seconds). A failed connection is
-    closed so that the next request opens a new one."""
+    """Send one GET (or run one action) and read the whole body; returns (ok, seconds). A
+    failed connection is closed so that the next request opens a new one."""
     reconnect = conn.sock is None
     t0 = time.perf_counter()
     try:
-        conn.request("GET", path, headers=headers)
-        resp = conn.getresponse()
-        body = resp.read()
+        if action is not None:
+            status, body = action(conn)
+        else:
+            conn.request("GET", path, headers=headers)
+            resp = conn.getresponse()
+            status, body = resp.status, resp.read()
         elapsed = time.perf_counter() - t0
     except (OSError, http.client.HTTPException) as exc:
         elapsed = time.perf_counter() - t0
@@ -202,9 +219,9 @@ def _one(
     if reconnect:
         tally.reconnects += 1
     tally.bytes += len(body)
-    ok = 200 <= resp.status < 300
+    ok = 200 <= status < 300
     if not ok and len(tally.samples) < MAX_ERROR_SAMPLES:
-        tally.samples.append(f"{path}: HTTP {resp.status} {body[:120]!r}")
+        tally.samples.append(f"{path}: HTTP {status} {body[:120]!r}")
     return ok, elapsed
 
 
@@ -226,8 +243,8 @@ def run_load(
     exactly one latency sample or one error, `requests` never exceeds `max_requests`, and no
     request is started after `duration_s`."""
     check_local(host)
-    if not target.paths or not target.headers:
-        raise ValueError("a target needs at least one path and one header set")
+    if target.action is None and (not target.paths or not target.headers):
+        raise ValueError("a target needs at least one path and one header set, or an action")
     budget = _Budget(max_requests, duration_s)
     gate = threading.Barrier(clients + 1, timeout=600)
     tallies = [_ClientTally() for _c in range(clients)]
@@ -240,17 +257,30 @@ def run_load(
         }
         conn = http.client.HTTPConnection(host, port, timeout=TIMEOUT_S)
         scratch = _ClientTally()
+        sent = 0
+
+        def pick() -> str:
+            return target.name if target.action is not None else rng.choice(target.paths)
+
+        def act() -> Callable[[http.client.HTTPConnection], tuple[int, bytes]] | None:
+            nonlocal sent
+            sent += 1
+            if target.action is None:
+                return None
+            action, seq = target.action, sent
+            return lambda c: action(c, index, seq, rng)
+
         try:
             try:
                 for _w in range(warmup_per_client):
-                    _one(conn, rng.choice(target.paths), headers, scratch)
+                    _one(conn, pick(), headers, scratch, act())
             except BaseException:
                 gate.abort()  # release the others (and the caller) instead of hanging
                 raise
             gate.wait()
             tally = tallies[index]
             while budget.take():
-                ok, seconds = _one(conn, rng.choice(target.paths), headers, tally)
+                ok, seconds = _one(conn, pick(), headers, tally, act())
                 if ok:
                     tally.latencies.append(seconds)
                 else:

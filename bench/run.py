@@ -208,10 +208,18 @@ def postgres_version(url: str) -> str:
 
 
 class Server:
-    """`sqms serve --no-worker` in its own process group, so SIGTERM reaches gunicorn too."""
+    """`sqms serve --no-worker` in its own process group, so SIGTERM reaches gunicorn too; or,
+    with `command`, that command (e.g. gunicorn serving another app) the same way."""
 
     def __init__(
-        self, env: dict[str, str], port: int, workers: int, threads: int, log_path: Path
+        self,
+        env: dict[str, str],
+        port: int,
+        workers: int,
+        threads: int,
+        log_path: Path,
+        command: list[str] | None = None,
+        cwd: Path = ROOT,
     ) -> None:
         self.port = port
         self._log = log_path.open("ab")
@@ -219,13 +227,39 @@ class Server:
         args += ["--workers", str(workers), "--threads", str(threads)]
         # Our own arguments, no shell.
         self.proc = subprocess.Popen(
-            [*SQMS, *args],
+            command or [*SQMS, *args],
             env=env,
-            cwd=ROOT,
+            cwd=cwd,
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+
+    def kill(self) -> None:
+        """SIGKILL to the whole process group at once (serve, gunicorn master and workers), as a
+        power cut or the OOM killer would; returns when they are gone."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        deadline = time.monotonic() + 10
+        while _group_alive(self.proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self._log.close()
+
+    def gunicorn_args(self) -> list[str]:
+        """The command line of the gunicorn master that `sqms serve` started ([] if not found),
+        so that other apps can be served with exactly the same gunicorn settings."""
+        try:
+            children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
+        except OSError:
+            return []
+        for pid in children.split():
+            with contextlib.suppress(OSError):
+                argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+                args = [a.decode() for a in argv if a]
+                if "gunicorn" in args:
+                    return args
+        return []
 
     def wait_ready(self, timeout_s: float = 90.0) -> float:
         """Seconds until /readyz answered 200; raises StepFailed if it did not in time."""
@@ -361,11 +395,8 @@ def build_targets(
 # --- One backend ------------------------------------------------------------------------------
 
 
-def bench_backend(backend: str, cfg: Config, run: BackendRun) -> None:
-    """Set up, load and tear down one backend, filling `run`. Raises StepFailed on a failure;
-    the server is stopped and the temporary directory removed whatever happens."""
-    var_dir = Path(tempfile.mkdtemp(prefix=f"sqms-bench-{backend}-"))
-    logfile = var_dir / "setup.log"
+def bench_env(backend: str, var_dir: Path) -> dict[str, str]:
+    """The environment of every `sqms` command and server of a run on `backend`."""
     access_log = var_dir / "access.log"
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env.update(
@@ -383,6 +414,17 @@ def bench_backend(backend: str, cfg: Config, run: BackendRun) -> None:
     )
     if backend == "postgres":
         env["DATABASE_URL"] = PG_URL
+    return env
+
+
+def bench_backend(backend: str, cfg: Config, run: BackendRun) -> None:
+    """Set up, load and tear down one backend, filling `run`. Raises StepFailed on a failure;
+    the server is stopped and the temporary directory removed whatever happens."""
+    var_dir = Path(tempfile.mkdtemp(prefix=f"sqms-bench-{backend}-"))
+    logfile = var_dir / "setup.log"
+    access_log = var_dir / "access.log"
+    env = bench_env(backend, var_dir)
+    if backend == "postgres":
         run.database = PG_URL
     else:
         run.database = str(var_dir / "sqms.sqlite3")
@@ -541,6 +583,12 @@ def machine() -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # bench.complaints imports this module's helpers, so it is imported here, not at the top.
+    from bench.complaints import SuiteConfig, SuiteRun, run_suite
+    from bench.complaints import report as complaints_report
+    from bench.complaints import summary as complaints_summary
+    from bench.complaints import table as complaints_table
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small data, 3 s per target")
     parser.add_argument("--stores", type=int, help="default 5000 (200 with --quick)")
@@ -554,6 +602,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directories")
+    parser.add_argument(
+        "--suite",
+        choices=["org", "complaints", "all"],
+        default="all",
+        help="org pages and staff API, the complaints suite (bench/complaints.py), or both",
+    )
+    parser.add_argument(
+        "--complaints",
+        type=int,
+        help="complaints to generate for the read targets (1000000; 50000 with --quick)",
+    )
+    parser.add_argument(
+        "--intake-clients", default="1,8,32", help="numbers of intake clients, in turn"
+    )
+    parser.add_argument(
+        "--intake-duration", type=float, help="seconds per intake target (10; 3 with --quick)"
+    )
+    parser.add_argument(
+        "--no-helpdesk", action="store_true", help="do not install or measure django-helpdesk"
+    )
+    parser.add_argument(
+        "--kill-after", type=float, default=4.0, help="durability: SIGKILL after this many s"
+    )
+    parser.add_argument(
+        "--dashboard-query",
+        default="period=3m&from={from_}&to={to}",
+        help="query of the dashboard targets; {from_} and {to} are 3 months ago and today",
+    )
     args = parser.parse_args(argv)
     backends = tuple(b.strip() for b in args.backends.split(",") if b.strip())
     unknown = set(backends) - {"sqlite", "postgres"}
@@ -583,7 +659,7 @@ def main(argv: list[str] | None = None) -> int:
     subprocess.run([*SQMS, "compile_translations"], cwd=ROOT, check=False, capture_output=True)
 
     runs: list[BackendRun] = []
-    for backend in backends:
+    for backend in backends if args.suite in ("org", "all") else ():
         run = BackendRun(backend)
         runs.append(run)
         if backend == "postgres":
@@ -603,10 +679,40 @@ def main(argv: list[str] | None = None) -> int:
                 f"{type(exc).__name__}: {exc}" if not isinstance(exc, StepFailed) else str(exc)
             )
             log(f"{backend}: FAILED: {run.failed}")
+    suite_cfg = SuiteConfig(
+        stores=cfg.stores,
+        staff=cfg.staff,
+        complaints=args.complaints
+        if args.complaints is not None
+        else (50_000 if args.quick else 1_000_000),
+        intake_clients=tuple(int(c) for c in args.intake_clients.split(",") if c.strip()),
+        intake_duration_s=args.intake_duration or (3.0 if args.quick else 10.0),
+        read_clients=cfg.clients,
+        read_duration_s=cfg.duration_s,
+        max_requests=cfg.max_requests,
+        warmup=cfg.warmup,
+        workers=cfg.workers,
+        threads=cfg.threads,
+        seed=cfg.seed,
+        helpdesk=not args.no_helpdesk,
+        kill_after_s=args.kill_after,
+        dashboard_query=args.dashboard_query,
+        keep=cfg.keep,
+    )
+    suite_runs: list[SuiteRun] = []
+    suite_bad = False
+    if args.suite in ("complaints", "all"):
+        suite_runs, suite_bad = run_suite(suite_cfg, backends, bench_env)
     total = time.perf_counter() - started
 
     print()
-    print(table(runs))
+    if runs:
+        print(table(runs))
+    if suite_runs:
+        print()
+        print(complaints_table(suite_runs))
+        print()
+        print(complaints_summary(suite_runs, suite_cfg))
     print(f"\ntotal {total / 60:.1f} min on {os.cpu_count()} CPUs, {started_at:%Y-%m-%d %H:%M %Z}")
     for run in runs:
         if run.idle_busy_pct is not None and run.idle_busy_pct > BUSY_WARN_PCT:
@@ -632,6 +738,8 @@ def main(argv: list[str] | None = None) -> int:
             "threads": cfg.threads,
             "quick": args.quick,
         },
+        "suite": args.suite,
+        "complaints": complaints_report(suite_runs, suite_cfg) if suite_runs else None,
         "backends": [
             {
                 "backend": run.backend,
@@ -650,11 +758,16 @@ def main(argv: list[str] | None = None) -> int:
     }
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     name = "results-quick.json" if args.quick else "results.json"
+    if args.suite != "all":
+        name = name.replace(".json", f"-{args.suite}.json")
     (OUT_DIR / name).write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     log(f"wrote {OUT_DIR / name}")
     bad = any(run.failed for run in runs) or any(r.errors for run in runs for r in run.results)
-    return 1 if bad else 0
+    return 1 if bad or suite_bad else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the copy importable as bench.run, so that bench.complaints shares its classes.
+    from bench.run import main as _main
+
+    sys.exit(_main())

@@ -1,0 +1,1058 @@
+"""The complaints suite of `make bench`: intake through the API against the framework floor and
+django-helpdesk, reads at scale, and durability under SIGKILL, on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/run.py --suite complaints [--complaints 50000] [--backends sqlite]
+
+Per backend, in a fresh database (the same one for SQMS and the floor; helpdesk has its own):
+
+1. migrate SQMS and the floor app (bench/floor), generate the chain (bench/generate.py) and the
+   complaints (bench/generate_complaints.py: pack, store-manager logins, 32 hotline tokens, N
+   complaints with clocks);
+2. start three servers side by side, each with the same gunicorn command line (read from the
+   `sqms serve --no-worker` master: workers, threads, timeouts, keep-alive): SQMS, the floor
+   (`bench.floor.wsgi`) and django-helpdesk (bench/helpdesk.py);
+3. reads: each list/dashboard target with `--read-clients` (8) clients; a page that answers 404
+   is reported as "not available (404)" and skipped;
+4. intake: for each number of clients (1, 8, 32) in turn: the floor, SQMS, then each helpdesk
+   creation path, so the figures compared are measured minutes apart;
+5. durability: 32 SQMS intake clients, SIGKILL to serve + gunicorn master + workers after
+   `--kill-after` seconds, restart, check every acknowledged complaint is there, retry every
+   request sent (acknowledged or in flight) with its Idempotency-Key, check nothing doubled,
+   and verify the audit chain.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import http.client
+import json
+import random
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+
+from bench import helpdesk
+from bench.generate import _name, _phone
+from bench.load import TIMEOUT_S, Result, Target, fetch, login_session, run_load
+from bench.run import (
+    HOST,
+    PG_URL,
+    ROOT,
+    BackendRun,
+    Server,
+    StepFailed,
+    busy_between,
+    cpu_busy_pct,
+    cpu_times,
+    fmt,
+    free_port,
+    log,
+    postgres_reset,
+    sqms,
+    timed,
+)
+
+PAGE_SIZE = 50
+INTAKE_PATH = "/api/v1/complaints"
+FLOOR_PATH = "/floor/"
+GOAL_FLOOR_RATIO = 0.5
+GOAL_HELPDESK_RATIO = 3.0
+GOAL_P99_MS_AT_8 = 100.0
+GOAL_READ_P95_MS = 300.0
+CHANNELS = ["desk", "hotline", "slip", "web", "api", "email"]
+WHAT = [
+    "结账排队太久，收银台只开了两个",
+    "收银员态度冷淡，找零时把钱扔在台上",
+    "买的酸奶回家发现已经过期三天",
+    "促销标签和结账价格不一致，多收了十二元",
+    "卫生间没有纸，地面很脏",
+    "导购员一直推销办卡，拒绝后很不耐烦",
+    "会员积分没有累计上",
+    "停车场出口收费员不给开发票",
+]
+CSRF_RE = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@dataclass(frozen=True)
+class SuiteConfig:
+    stores: int
+    staff: int
+    complaints: int
+    intake_clients: tuple[int, ...]
+    intake_duration_s: float
+    read_clients: int
+    read_duration_s: float
+    max_requests: int
+    warmup: int
+    workers: int
+    threads: int
+    seed: int
+    helpdesk: bool
+    kill_after_s: float
+    dashboard_query: str
+    keep: bool
+
+
+@dataclass
+class Row:
+    """One measured (or skipped) target of the suite."""
+
+    group: str  # "read" or "intake"
+    system: str  # sqms, floor, helpdesk
+    target: str
+    clients: int
+    result: Result | None = None
+    note: str = ""  # why there is no result
+
+
+@dataclass
+class SuiteRun:
+    backend: str
+    run: BackendRun  # set-up timings, counts, skipped/failed, busy figures
+    rows: list[Row] = field(default_factory=list)
+    durability: dict[str, Any] = field(default_factory=dict)
+    gunicorn: list[str] = field(default_factory=list)
+    helpdesk_versions: dict[str, str] = field(default_factory=dict)
+    helpdesk_problem: str = ""
+
+
+# --- Request bodies and actions ---------------------------------------------------------------
+
+
+def complaint_body(rng: random.Random, intake: dict[str, Any]) -> dict[str, Any]:
+    """A distinct, valid complaint as a hotline system would post it."""
+    store, employee = rng.choice(intake["stores"])
+    body: dict[str, Any] = {
+        "channel": rng.choice(CHANNELS),
+        "unit": store,
+        "description": f"{rng.choice(WHAT)}（第{rng.randrange(1, 10**6)}号）",
+        "complainant_name": _name(rng),
+        "complainant_phone": _phone(rng),
+        "category": rng.choice(intake["categories"]),
+        "urgency": rng.choice((1, 2, 2, 2, 3)),
+    }
+    if employee and rng.random() < 0.3:
+        body["staff"] = employee
+    return body
+
+
+def _post(
+    conn: http.client.HTTPConnection, path: str, body: bytes, headers: dict[str, str]
+) -> tuple[int, bytes, http.client.HTTPResponse]:
+    conn.request("POST", path, body=body, headers=headers)
+    resp = conn.getresponse()
+    return resp.status, resp.read(), resp
+
+
+def sqms_intake(intake: dict[str, Any], tag: str) -> Callable[..., tuple[int, bytes]]:
+    """POST /api/v1/complaints with the client's own token and a fresh Idempotency-Key."""
+    tokens = intake["tokens"]
+
+    def action(
+        conn: http.client.HTTPConnection, index: int, seq: int, rng: random.Random
+    ) -> tuple[int, bytes]:
+        body = json.dumps(complaint_body(rng, intake), ensure_ascii=False).encode()
+        headers = {
+            "Authorization": f"Bearer {tokens[index % len(tokens)]}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": f"{tag}-{index}-{seq}",
+        }
+        status, data, _resp = _post(conn, INTAKE_PATH, body, headers)
+        return status, data
+
+    return action
+
+
+def floor_intake(intake: dict[str, Any]) -> Callable[..., tuple[int, bytes]]:
+    """POST /floor/ with the same bodies, no auth."""
+
+    def action(
+        conn: http.client.HTTPConnection, index: int, seq: int, rng: random.Random
+    ) -> tuple[int, bytes]:
+        body = json.dumps(complaint_body(rng, intake), ensure_ascii=False).encode()
+        status, data, _r = _post(conn, FLOOR_PATH, body, {"Content-Type": "application/json"})
+        return status, data
+
+    return action
+
+
+def _ticket(rng: random.Random, intake: dict[str, Any]) -> dict[str, str]:
+    c = complaint_body(rng, intake)
+    return {
+        "title": f"{c['unit']} {c['category']}",
+        "body": c["description"],
+        "submitter_email": f"c{rng.randrange(10**9)}@example.cn",
+    }
+
+
+def helpdesk_form(queue_id: int, intake: dict[str, Any]) -> Callable[..., tuple[int, bytes]]:
+    """GET the public form (CSRF token and cookie), POST it; its 302 to the new ticket's page
+    (not followed) is success, reported as 201; a form re-shown with errors as 422."""
+    jars: dict[int, SimpleCookie] = {}
+
+    def action(
+        conn: http.client.HTTPConnection, index: int, seq: int, rng: random.Random
+    ) -> tuple[int, bytes]:
+        jar = jars.setdefault(index, SimpleCookie())
+
+        def cookie() -> dict[str, str]:
+            return {"Cookie": "; ".join(f"{k}={m.value}" for k, m in jar.items())} if jar else {}
+
+        conn.request("GET", "/tickets/submit/", headers=cookie())
+        resp = conn.getresponse()
+        page = resp.read()
+        for raw in resp.headers.get_all("Set-Cookie") or []:
+            jar.load(raw)
+        found = CSRF_RE.search(page)
+        if resp.status != 200 or not found:
+            return resp.status if resp.status != 200 else 599, page[:300]
+        t = _ticket(rng, intake)
+        form = urllib.parse.urlencode(
+            {
+                "csrfmiddlewaretoken": found.group(1).decode(),
+                "queue": str(queue_id),
+                "priority": "3",
+                "due_date": "",
+                **t,
+            }
+        ).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **cookie()}
+        status, data, r = _post(conn, "/tickets/submit/", form, headers)
+        if status == 302 and "/view/?ticket=" in (r.headers.get("Location") or ""):
+            return 201, data
+        return (422 if status == 200 else status), data[:300]
+
+    return action
+
+
+def helpdesk_api(
+    queue_id: int, intake: dict[str, Any], authorization: str
+) -> Callable[..., tuple[int, bytes]]:
+    """POST /api/tickets/ (DRF) with the given Authorization header."""
+
+    def action(
+        conn: http.client.HTTPConnection, index: int, seq: int, rng: random.Random
+    ) -> tuple[int, bytes]:
+        t = _ticket(rng, intake)
+        payload = {
+            "queue": queue_id,
+            "title": t["title"],
+            "description": t["body"],
+            "submitter_email": t["submitter_email"],
+            "priority": 3,
+        }
+        headers = {"Authorization": authorization, "Content-Type": "application/json"}
+        status, data, _r = _post(conn, "/api/tickets/", json.dumps(payload).encode(), headers)
+        return status, data
+
+    return action
+
+
+# --- Helpers ----------------------------------------------------------------------------------
+
+
+def _basic(user: str, password: str) -> str:
+    import base64
+
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def _gunicorn_command(template: list[str], python: str, app: str, port: int, access: Path):
+    """`template` (the SQMS master's argv) with another interpreter, app, port and access log."""
+    i = next(k for k, a in enumerate(template) if a.endswith(":application"))
+    flags = template[i + 1 :]
+    out: list[str] = []
+    skip = False
+    for a in flags:
+        if skip:
+            skip = False
+            continue
+        if a in ("--bind", "-b"):
+            out += [a, f"{HOST}:{port}"]
+            skip = True
+        elif a == "--access-logfile":
+            out += [a, str(access)]
+            skip = True
+        else:
+            out.append(a)
+    return [python, "-m", "gunicorn", app, *out]
+
+
+def _db_rows(backend: str, database: str, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+    """A read straight from the database (not through SQMS), for the durability checks."""
+    if backend == "postgres":
+        import psycopg
+
+        with psycopg.connect(database) as conn:
+            return list(conn.execute(sql.replace("?", "%s"), params).fetchall())
+    with contextlib.closing(sqlite3.connect(database, timeout=30)) as conn:
+        return list(conn.execute(sql, params).fetchall())
+
+
+def _load(port: int, target: Target, clients: int, cfg: SuiteConfig, duration: float) -> Result:
+    return run_load(
+        HOST,
+        port,
+        target,
+        clients=clients,
+        max_requests=cfg.max_requests,
+        duration_s=duration,
+        warmup_per_client=cfg.warmup,
+        seed=cfg.seed,
+    )
+
+
+def _describe(r: Result) -> str:
+    return (
+        f"{r.requests:>6} req {r.rps:>7.1f}/s  p50 {fmt(r.p50_ms)}  p95 {fmt(r.p95_ms)}  "
+        f"p99 {fmt(r.p99_ms)} ms  errors {r.errors}"
+    )
+
+
+# --- Reads ------------------------------------------------------------------------------------
+
+
+def read_targets(
+    cm: dict[str, Any], sessions: list[str], admin_token: str, region_token: str, query: str
+) -> list[tuple[Target, Callable[[int, bytes], str | None]]]:
+    counts = cm["counts"]
+    region = cm["region"]
+    session_headers = [{"Cookie": s} for s in sessions]
+    today = dt.date.today()
+    three_months = (today - dt.timedelta(days=91)).isoformat()
+
+    def json_count(expected: int) -> Callable[[int, bytes], str | None]:
+        def check(status: int, body: bytes) -> str | None:
+            if status != 200:
+                return f"HTTP {status}"
+            data = json.loads(body)
+            if data.get("count") != expected:
+                return f"count {data.get('count')} != {expected}"
+            return None
+
+        return check
+
+    def page(status: int, body: bytes) -> str | None:
+        return None if status == 200 else f"HTTP {status}"
+
+    dash = query.format(from_=three_months, to=today.isoformat())
+    return [
+        (
+            Target(
+                "api_complaints_page1",
+                [f"{INTAKE_PATH}?page=1&page_size={PAGE_SIZE}"],
+                [{"Authorization": f"Bearer {admin_token}"}],
+            ),
+            json_count(counts["complaints"]),
+        ),
+        (
+            Target(
+                "api_complaints_region_open",
+                [f"{INTAKE_PATH}?status=open&unit={region['code']}&page=1&page_size={PAGE_SIZE}"],
+                [{"Authorization": f"Bearer {region_token}"}],
+            ),
+            json_count(counts["region_open"]),
+        ),
+        (Target("list_open", ["/complaints/?status=open"], session_headers), page),
+        (
+            Target(
+                "list_filtered",
+                [
+                    f"/complaints/?status=open&unit={region['id']}&category=service"
+                    f"&from={three_months}"
+                ],
+                session_headers,
+            ),
+            page,
+        ),
+        (Target("dashboard_3m", [f"/complaints/dashboard/?{dash}"], session_headers), page),
+        (
+            Target(
+                "dashboard_region",
+                [f"/complaints/dashboard/?{dash}&unit={region['id']}"],
+                session_headers,
+            ),
+            page,
+        ),
+    ]
+
+
+# --- Durability -------------------------------------------------------------------------------
+
+
+def durability(
+    backend: str,
+    database: str,
+    server: Server,
+    start_server: Callable[[], Server],
+    intake: dict[str, Any],
+    cfg: SuiteConfig,
+    env: dict[str, str],
+    logfile: Path,
+) -> tuple[dict[str, Any], Server]:
+    """Kill the SQMS server mid-run, restart it, check acknowledged complaints and retries."""
+    clients = 32
+    tokens = intake["tokens"]
+    tag = f"dur-{backend}-{int(time.time())}"
+    (before_max,) = _db_rows(
+        backend, database, "SELECT COALESCE(MAX(id), 0) FROM complaints_complaint"
+    )[0]
+    lock = threading.Lock()
+    sent: dict[str, tuple[int, bytes]] = {}  # key -> (client, body)
+    acked: dict[str, str] = {}  # key -> ref, for every 201
+    refused: dict[str, int] = {}  # key -> HTTP status other than 201
+    lost: list[str] = []  # keys whose request got no answer (the kill)
+    stop_at = time.monotonic() + cfg.kill_after_s + 30
+
+    def client(index: int) -> None:
+        rng = random.Random(f"{tag}:{index}")
+        conn = http.client.HTTPConnection(HOST, server.port, timeout=TIMEOUT_S)
+        seq = 0
+        try:
+            while time.monotonic() < stop_at:
+                seq += 1
+                key = f"{tag}-{index}-{seq}"
+                body = json.dumps(complaint_body(rng, intake), ensure_ascii=False).encode()
+                with lock:
+                    sent[key] = (index, body)
+                headers = {
+                    "Authorization": f"Bearer {tokens[index % len(tokens)]}",
+                    "Content-Type": "application/json",
+                    "Idempotency-Key": key,
+                }
+                try:
+                    status, data, _r = _post(conn, INTAKE_PATH, body, headers)
+                except (OSError, http.client.HTTPException):
+                    with lock:
+                        lost.append(key)
+                    return
+                with lock:
+                    if status == 201:
+                        acked[key] = json.loads(data)["ref"]
+                    else:
+                        refused[key] = status
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
+    for t in threads:
+        t.start()
+    time.sleep(cfg.kill_after_s)
+    with lock:
+        acked_at_kill = len(acked)
+    server.kill()
+    killed_at = time.monotonic()
+    for t in threads:
+        t.join(timeout=TIMEOUT_S + 5)
+    log(
+        f"{backend}: durability: SIGKILL after {cfg.kill_after_s:.0f} s with {acked_at_kill} "
+        f"acknowledged; {len(acked)} acknowledged in all, {len(lost)} without an answer, "
+        f"{len(refused)} refused"
+    )
+    restarted = start_server()
+    restart_s = time.monotonic() - killed_at
+
+    refs = list(acked.values())
+    found = 0
+    for start in range(0, len(refs), 500):
+        chunk = refs[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        found += _db_rows(
+            backend,
+            database,
+            f"SELECT COUNT(*) FROM complaints_complaint WHERE ref IN ({marks})",
+            tuple(chunk),
+        )[0][0]
+    (after_kill,) = _db_rows(
+        backend, database, "SELECT COUNT(*) FROM complaints_complaint WHERE id > ?", (before_max,)
+    )[0]
+
+    # Retry every request that was sent, acknowledged or not, with its own key and body.
+    replay_same = replay_other = created = retry_errors = 0
+    retry_samples: list[str] = []
+    conns: dict[int, http.client.HTTPConnection] = {}
+    for key, (index, body) in sent.items():
+        conn = conns.setdefault(
+            index, http.client.HTTPConnection(HOST, restarted.port, timeout=TIMEOUT_S)
+        )
+        headers = {
+            "Authorization": f"Bearer {tokens[index % len(tokens)]}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": key,
+        }
+        try:
+            status, data, _r = _post(conn, INTAKE_PATH, body, headers)
+        except (OSError, http.client.HTTPException) as exc:
+            conn.close()
+            retry_errors += 1
+            retry_samples.append(f"{key}: {type(exc).__name__}: {exc}")
+            continue
+        if status != 201:
+            retry_errors += 1
+            if len(retry_samples) < 5:
+                retry_samples.append(f"{key}: HTTP {status} {data[:160]!r}")
+            continue
+        ref = json.loads(data)["ref"]
+        if key in acked:
+            if ref == acked[key]:
+                replay_same += 1
+            else:
+                replay_other += 1
+        else:
+            created += 1
+    for conn in conns.values():
+        conn.close()
+    (after_retry,) = _db_rows(
+        backend, database, "SELECT COUNT(*) FROM complaints_complaint WHERE id > ?", (before_max,)
+    )[0]
+    verify = subprocess.run(
+        [sys.executable, "-m", "sqms.cli", "audit", "verify"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    with logfile.open("a") as fh:
+        fh.write(f"$ sqms audit verify\n{verify.stdout}{verify.stderr}\n")
+    report = {
+        "clients": clients,
+        "kill_after_s": cfg.kill_after_s,
+        "sent": len(sent),
+        "acknowledged": len(acked),
+        "acknowledged_found_after_restart": found,
+        "no_answer_at_kill": len(lost),
+        "refused": len(refused),
+        "refused_statuses": sorted(set(refused.values())),
+        "complaints_after_restart": after_kill,
+        "retried": len(sent),
+        "replayed_same_ref": replay_same,
+        "replayed_other_ref": replay_other,
+        "created_on_retry": created,
+        "retry_errors": retry_errors,
+        "retry_error_samples": retry_samples[:5],
+        "complaints_after_retry": after_retry,
+        "distinct_keys": len(sent),
+        "duplicates": after_retry - len(sent),
+        "restart_s": round(restart_s, 2),
+        "audit_verify_exit": verify.returncode,
+        "audit_verify": (verify.stdout + verify.stderr).strip().splitlines()[-1:],
+    }
+    report["ok"] = (
+        found == len(acked)
+        and replay_other == 0
+        and retry_errors == 0
+        and after_retry == len(sent)
+        and verify.returncode == 0
+    )
+    return report, restarted
+
+
+# --- One backend ------------------------------------------------------------------------------
+
+
+def suite_backend(backend: str, cfg: SuiteConfig, sr: SuiteRun, env_for: Callable) -> None:
+    """Set up, measure and tear down the complaints suite on one backend (fills `sr`)."""
+    run = sr.run
+    var_dir = Path(tempfile.mkdtemp(prefix=f"sqms-bench-complaints-{backend}-"))
+    logfile = var_dir / "setup.log"
+    env = env_for(backend, var_dir)
+    database = PG_URL if backend == "postgres" else str(var_dir / "sqms.sqlite3")
+    run.database = database
+    servers: dict[str, Server] = {}
+    try:
+        log(f"{backend}: complaints suite: migrate into {database}")
+        timed(run, "migrate", lambda: sqms(["migrate", "--noinput"], env, logfile))
+        timed(run, "createcachetable", lambda: sqms(["createcachetable"], env, logfile))
+        timed(run, "collectstatic", lambda: sqms(["collectstatic", "--noinput"], env, logfile))
+        floor_env = {
+            **env,
+            "DJANGO_SETTINGS_MODULE": "bench.floor.settings",
+            "PYTHONPATH": str(ROOT),
+        }
+
+        def migrate_floor() -> None:
+            proc = subprocess.run(
+                [sys.executable, "-m", "django", "migrate", "floor", "--noinput"],
+                env=floor_env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+            )
+            if proc.returncode != 0:
+                raise StepFailed(f"floor migrate failed:\n{proc.stdout}{proc.stderr}")
+
+        timed(run, "migrate_floor", migrate_floor)
+
+        def script(name: str, args: list[str]) -> None:
+            proc = subprocess.run(
+                [sys.executable, str(ROOT / "bench" / name), *args],
+                env=env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+            )
+            with logfile.open("a") as fh:
+                fh.write(proc.stdout + proc.stderr)
+            if proc.returncode != 0:
+                raise StepFailed(f"{name} failed:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
+            print("    " + proc.stdout.strip().replace("\n", "\n    "), flush=True)
+
+        org_manifest = var_dir / "fixture.json"
+        c_manifest = var_dir / "complaints.json"
+        log(f"{backend}: generate the chain ({cfg.stores} stores, {cfg.staff} staff)")
+        org_args = ["--stores", str(cfg.stores), "--staff", str(cfg.staff), "--seed", str(cfg.seed)]
+        timed(
+            run,
+            "generate_org",
+            lambda: script("generate.py", [*org_args, "--manifest", str(org_manifest)]),
+        )
+        log(f"{backend}: generate {cfg.complaints} complaints")
+        timed(
+            run,
+            "generate_complaints",
+            lambda: script(
+                "generate_complaints.py",
+                [
+                    "--complaints",
+                    str(cfg.complaints),
+                    "--seed",
+                    str(cfg.seed),
+                    "--manifest",
+                    str(c_manifest),
+                ],
+            ),
+        )
+        om = json.loads(org_manifest.read_text())
+        cm = json.loads(c_manifest.read_text())
+        run.counts = {k: v for k, v in cm["counts"].items() if isinstance(v, int)}
+        run.counts["by_status"] = cm["counts"]["by_status"]
+        intake = cm["intake"]
+        logins = om["logins"]
+        admin_token = sqms(
+            ["token", "create", "--user", logins["admin"], "--name", "bench"], env, logfile
+        ).strip()
+        region_token = sqms(
+            ["token", "create", "--user", logins["region"], "--name", "bench"], env, logfile
+        ).strip()
+
+        def start_sqms() -> Server:
+            port = free_port()
+            server = Server(env, port, cfg.workers, cfg.threads, var_dir / "server.log")
+            server.wait_ready()
+            return server
+
+        log(f"{backend}: serve SQMS ({cfg.workers} workers x {cfg.threads} threads)")
+        servers["sqms"] = start_sqms()
+        time.sleep(0.5)  # the master has forked its workers by now; read its command line
+        sr.gunicorn = servers["sqms"].gunicorn_args()
+        if not sr.gunicorn:
+            raise StepFailed("could not read the gunicorn command line of `sqms serve`")
+        log(f"{backend}: gunicorn: {' '.join(sr.gunicorn[2:])}")
+        port = free_port()
+        servers["floor"] = Server(
+            floor_env,
+            port,
+            cfg.workers,
+            cfg.threads,
+            var_dir / "floor.log",
+            command=_gunicorn_command(
+                sr.gunicorn,
+                sys.executable,
+                "bench.floor.wsgi:application",
+                port,
+                var_dir / "floor-access.log",
+            ),
+        )
+        servers["floor"].wait_ready()
+
+        hd: helpdesk.Helpdesk | None = None
+        if cfg.helpdesk:
+            try:
+                hd = timed(
+                    run, "helpdesk_setup", lambda: _setup_helpdesk(backend, var_dir, logfile)
+                )
+                sr.helpdesk_versions = hd.versions
+                port = free_port()
+                hd_env = {**hd.env, "GUNICORN_CMD_ARGS": env.get("GUNICORN_CMD_ARGS", "")}
+                servers["helpdesk"] = Server(
+                    hd_env,
+                    port,
+                    cfg.workers,
+                    cfg.threads,
+                    var_dir / "helpdesk.log",
+                    command=_gunicorn_command(
+                        sr.gunicorn,
+                        str(hd.python),
+                        "hdbench.wsgi:application",
+                        port,
+                        var_dir / "helpdesk-access.log",
+                    ),
+                    cwd=hd.project_dir,
+                )
+                servers["helpdesk"].wait_ready()
+            except (helpdesk.HelpdeskError, StepFailed, OSError) as exc:
+                sr.helpdesk_problem = str(exc)
+                log(f"{backend}: django-helpdesk NOT measured: {exc}")
+                hd = None
+
+        sqms_port = servers["sqms"].port
+        sessions = [
+            login_session(HOST, sqms_port, logins["admin"], logins["password"])
+            for _i in range(cfg.read_clients)
+        ]
+        run.idle_busy_pct = cpu_busy_pct(3.0)
+        log(f"{backend}: machine CPU use with the servers idle: {run.idle_busy_pct:.0f} %")
+
+        # Reads first, on the generated data only.
+        for target, check in read_targets(
+            cm, sessions, admin_token, region_token, cfg.dashboard_query
+        ):
+            status, body = fetch(HOST, sqms_port, target.paths[0], target.headers[0])
+            if status == 404:
+                sr.rows.append(
+                    Row("read", "sqms", target.name, cfg.read_clients, note="not available (404)")
+                )
+                log(f"{backend}: {target.name}: not available (404), skipped")
+                continue
+            problem = check(status, body)
+            if problem:
+                sr.rows.append(
+                    Row(
+                        "read",
+                        "sqms",
+                        target.name,
+                        cfg.read_clients,
+                        note=f"FAILED check: {problem}",
+                    )
+                )
+                log(f"{backend}: {target.name} {target.paths[0]}: {problem}; skipped")
+                run.failed = run.failed or f"{target.name}: {problem}"
+                continue
+            before = cpu_times()
+            result = _load(sqms_port, target, cfg.read_clients, cfg, cfg.read_duration_s)
+            run.busy_pct[target.name] = busy_between(before, cpu_times())
+            sr.rows.append(Row("read", "sqms", target.name, cfg.read_clients, result))
+            log(f"{backend}: {target.name:<27} {_describe(result)}")
+            for sample in result.error_samples:
+                log(f"    error: {sample}")
+
+        # Intake, interleaved per number of clients.
+        tag = f"{backend}-{int(time.time())}"
+        paths: list[tuple[str, str, int, Callable[..., tuple[int, bytes]]]] = [
+            ("floor", "intake_floor", servers["floor"].port, floor_intake(intake)),
+            ("sqms", "intake_sqms", sqms_port, sqms_intake(intake, tag)),
+        ]
+        if hd is not None:
+            hp = servers["helpdesk"].port
+            paths += [
+                ("helpdesk", "helpdesk_form", hp, helpdesk_form(hd.queue_id, intake)),
+                (
+                    "helpdesk",
+                    "helpdesk_api_basic",
+                    hp,
+                    helpdesk_api(hd.queue_id, intake, _basic(helpdesk.USERNAME, helpdesk.PASSWORD)),
+                ),
+                (
+                    "helpdesk",
+                    "helpdesk_api_token",
+                    hp,
+                    helpdesk_api(hd.queue_id, intake, f"Token {hd.token}"),
+                ),
+            ]
+        for _system, name, port, action in paths:  # check each path once before measuring
+            conn = http.client.HTTPConnection(HOST, port, timeout=TIMEOUT_S)
+            try:
+                status, body = action(conn, 0, 0, random.Random(f"check:{name}"))
+            finally:
+                conn.close()
+            if status != 201:
+                raise StepFailed(f"{name}: first request answered {status}: {body[:300]!r}")
+        for clients in cfg.intake_clients:
+            for system, name, port, action in paths:
+                if name == "intake_sqms":  # Idempotency-Keys must not repeat across runs
+                    action = sqms_intake(intake, f"{tag}-c{clients}")
+                target = Target(f"{name}_c{clients}", action=action)
+                before = cpu_times()
+                result = _load(port, target, clients, cfg, cfg.intake_duration_s)
+                run.busy_pct[target.name] = busy_between(before, cpu_times())
+                sr.rows.append(Row("intake", system, name, clients, result))
+                log(f"{backend}: {target.name:<27} {_describe(result)}")
+                for sample in result.error_samples:
+                    log(f"    error: {sample}")
+
+        log(f"{backend}: durability: 32 intake clients, SIGKILL after {cfg.kill_after_s:.0f} s")
+        sr.durability, servers["sqms"] = durability(
+            backend, database, servers["sqms"], start_sqms, intake, cfg, env, logfile
+        )
+        d = sr.durability
+        log(
+            f"{backend}: durability: acknowledged {d['acknowledged']}, found after restart "
+            f"{d['acknowledged_found_after_restart']}; retried {d['retried']} "
+            f"(replayed {d['replayed_same_ref']}, created {d['created_on_retry']}, "
+            f"errors {d['retry_errors']}); complaints {d['complaints_after_retry']} for "
+            f"{d['distinct_keys']} keys; audit verify exit {d['audit_verify_exit']}"
+        )
+    finally:
+        for server in servers.values():
+            with contextlib.suppress(Exception):
+                server.stop()
+        if cfg.keep:
+            log(f"{backend}: kept {var_dir}")
+        else:
+            shutil.rmtree(var_dir, ignore_errors=True)
+
+
+def _setup_helpdesk(backend: str, var_dir: Path, logfile: Path) -> helpdesk.Helpdesk:
+    if backend == "postgres":
+        from psycopg.conninfo import make_conninfo
+
+        url = make_conninfo(PG_URL, dbname="helpdesk_bench")
+        why = postgres_reset(url)
+        if why:
+            raise helpdesk.HelpdeskError(f"cannot create helpdesk_bench: {why}")
+    else:
+        url = f"sqlite:///{var_dir / 'helpdesk.sqlite3'}"
+    log(f"{backend}: django-helpdesk: install (once), migrate {url}")
+    return helpdesk.setup(var_dir / "helpdesk-project", url, logfile)
+
+
+# --- Report -----------------------------------------------------------------------------------
+
+
+def _rps(sr: SuiteRun, name: str, clients: int) -> float | None:
+    for row in sr.rows:
+        if row.target == name and row.clients == clients and row.result and row.result.requests:
+            return row.result.rps
+    return None
+
+
+def _p(sr: SuiteRun, name: str, clients: int, attr: str) -> float | None:
+    for row in sr.rows:
+        if row.target == name and row.clients == clients and row.result:
+            return getattr(row.result, attr)
+    return None
+
+
+def ratios(sr: SuiteRun, clients: tuple[int, ...]) -> list[dict[str, Any]]:
+    """Per number of clients: SQMS / floor, SQMS / best helpdesk path, and the goals."""
+    out = []
+    for c in clients:
+        s = _rps(sr, "intake_sqms", c)
+        f = _rps(sr, "intake_floor", c)
+        hd = {
+            n: _rps(sr, n, c) for n in ("helpdesk_form", "helpdesk_api_basic", "helpdesk_api_token")
+        }
+        best_name, best = max(
+            ((n, v) for n, v in hd.items() if v), key=lambda nv: nv[1], default=("", None)
+        )
+        out.append(
+            {
+                "clients": c,
+                "sqms_rps": s,
+                "floor_rps": f,
+                "sqms_over_floor": round(s / f, 2) if s and f else None,
+                "best_helpdesk_path": best_name,
+                "best_helpdesk_rps": best,
+                "sqms_over_helpdesk": round(s / best, 2) if s and best else None,
+                "sqms_p99_ms": _p(sr, "intake_sqms", c, "p99_ms"),
+            }
+        )
+    return out
+
+
+def table(runs: list[SuiteRun]) -> str:
+    head = [
+        "backend",
+        "target",
+        "clients",
+        "requests",
+        "req/s",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "max ms",
+        "errors",
+    ]
+    rows: list[list[str]] = []
+    for sr in runs:
+        for row in sr.rows:
+            r = row.result
+            if r is None:
+                rows.append(
+                    [sr.backend, row.target, str(row.clients), row.note, "", "", "", "", "", ""]
+                )
+                continue
+            rows.append(
+                [
+                    sr.backend,
+                    row.target,
+                    str(row.clients),
+                    str(r.requests),
+                    f"{r.rps:.1f}",
+                    fmt(r.p50_ms),
+                    fmt(r.p95_ms),
+                    fmt(r.p99_ms),
+                    fmt(r.max_ms),
+                    str(r.errors),
+                ]
+            )
+        if sr.run.skipped or sr.run.failed:
+            note = f"SKIPPED: {sr.run.skipped}" if sr.run.skipped else f"FAILED: {sr.run.failed}"
+            rows.append([sr.backend, note.splitlines()[0][:70], "", "", "", "", "", "", "", ""])
+    widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
+
+    def line(row: list[str]) -> str:
+        cells = [
+            c.ljust(w) if i < 2 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        return "  ".join(cells).rstrip()
+
+    return "\n".join([line(head), "  ".join("-" * w for w in widths), *(line(r) for r in rows)])
+
+
+def summary(runs: list[SuiteRun], cfg: SuiteConfig) -> str:
+    """The ratios against the goals, the read goal and durability, in plain lines."""
+
+    def x(v: float | None) -> str:
+        return "-" if v is None else f"{v:.2f}x"
+
+    lines = []
+    for sr in runs:
+        if sr.gunicorn:
+            lines.append(f"{sr.backend}: gunicorn {' '.join(sr.gunicorn[3:])}")
+        if sr.helpdesk_versions:
+            vs = ", ".join(f"{k} {v}" for k, v in sr.helpdesk_versions.items())
+            lines.append(f"{sr.backend}: helpdesk venv: {vs}")
+        if sr.helpdesk_problem:
+            lines.append(f"{sr.backend}: django-helpdesk NOT measured: {sr.helpdesk_problem}")
+        for r in ratios(sr, cfg.intake_clients):
+            floor_ok = r["sqms_over_floor"] is not None and r["sqms_over_floor"] >= GOAL_FLOOR_RATIO
+            hd_ok = (
+                r["sqms_over_helpdesk"] is not None
+                and r["sqms_over_helpdesk"] >= GOAL_HELPDESK_RATIO
+            )
+            line = (
+                f"{sr.backend}: {r['clients']:>2} clients: SQMS/floor {x(r['sqms_over_floor'])} "
+                f"({'meets' if floor_ok else 'MISSES'} >= {GOAL_FLOOR_RATIO}x), "
+                f"SQMS/helpdesk {x(r['sqms_over_helpdesk'])} vs {r['best_helpdesk_path'] or '-'} "
+                f"({'meets' if hd_ok else 'MISSES'} >= {GOAL_HELPDESK_RATIO:.0f}x)"
+            )
+            if r["clients"] == 8:
+                p99 = r["sqms_p99_ms"]
+                ok = p99 is not None and p99 < GOAL_P99_MS_AT_8
+                verdict = "meets" if ok else "MISSES"
+                line += f", p99 {fmt(p99)} ms ({verdict} < {GOAL_P99_MS_AT_8:.0f} ms)"
+            lines.append(line)
+        for row in sr.rows:
+            if row.group == "read" and row.result is not None:
+                p95 = row.result.p95_ms
+                ok = p95 is not None and p95 < GOAL_READ_P95_MS and not row.result.errors
+                lines.append(
+                    f"{sr.backend}: read {row.target}: p95 {fmt(p95)} ms "
+                    f"({'meets' if ok else 'MISSES'} < {GOAL_READ_P95_MS:.0f} ms)"
+                )
+        d = sr.durability
+        if d:
+            lines.append(
+                f"{sr.backend}: durability: {d['acknowledged_found_after_restart']}/"
+                f"{d['acknowledged']} acknowledged found after SIGKILL + restart; "
+                f"{d['retried']} retried ({d['replayed_same_ref']} replayed same ref, "
+                f"{d['replayed_other_ref']} other ref, {d['created_on_retry']} created, "
+                f"{d['retry_errors']} errors); {d['complaints_after_retry']} complaints for "
+                f"{d['distinct_keys']} keys (duplicates {d['duplicates']}); audit chain "
+                f"{'intact' if d['audit_verify_exit'] == 0 else 'BROKEN'} -> "
+                f"{'OK' if d['ok'] else 'FAILED'}"
+            )
+    return "\n".join(lines)
+
+
+def report(runs: list[SuiteRun], cfg: SuiteConfig) -> dict[str, Any]:
+    return {
+        "config": {
+            "complaints": cfg.complaints,
+            "intake_clients": list(cfg.intake_clients),
+            "intake_duration_s": cfg.intake_duration_s,
+            "read_clients": cfg.read_clients,
+            "read_duration_s": cfg.read_duration_s,
+            "workers": cfg.workers,
+            "threads": cfg.threads,
+            "warmup_per_client": cfg.warmup,
+            "kill_after_s": cfg.kill_after_s,
+            "dashboard_query": cfg.dashboard_query,
+        },
+        "goals": {
+            "sqms_over_floor": GOAL_FLOOR_RATIO,
+            "sqms_over_helpdesk": GOAL_HELPDESK_RATIO,
+            "p99_ms_at_8_clients": GOAL_P99_MS_AT_8,
+            "read_p95_ms": GOAL_READ_P95_MS,
+        },
+        "backends": [
+            {
+                "backend": sr.backend,
+                "database": sr.run.database,
+                "skipped": sr.run.skipped,
+                "failed": sr.run.failed,
+                "setup_s": sr.run.setup_s,
+                "counts": sr.run.counts,
+                "gunicorn": sr.gunicorn,
+                "helpdesk_versions": sr.helpdesk_versions,
+                "helpdesk_problem": sr.helpdesk_problem,
+                "machine_cpu_pct_idle_servers": sr.run.idle_busy_pct,
+                "machine_cpu_pct_by_target": sr.run.busy_pct,
+                "rows": [
+                    {
+                        "group": row.group,
+                        "system": row.system,
+                        "target": row.target,
+                        "clients": row.clients,
+                        "note": row.note,
+                        "result": row.result.as_dict() if row.result else None,
+                    }
+                    for row in sr.rows
+                ],
+                "ratios": ratios(sr, cfg.intake_clients),
+                "durability": sr.durability,
+            }
+            for sr in runs
+        ],
+    }
+
+
+def run_suite(
+    cfg: SuiteConfig, backends: tuple[str, ...], env_for: Callable
+) -> tuple[list[SuiteRun], bool]:
+    """Run the suite on each backend; returns the runs and whether anything failed."""
+    runs: list[SuiteRun] = []
+    for backend in backends:
+        sr = SuiteRun(backend, BackendRun(backend))
+        runs.append(sr)
+        if backend == "postgres":
+            why = postgres_reset(PG_URL)
+            if why:
+                sr.run.skipped = f"PostgreSQL not reachable at {PG_URL}: {why}"
+                log(f"!! {sr.run.skipped}: the PostgreSQL complaints suite was NOT run")
+                continue
+        try:
+            suite_backend(backend, cfg, sr, env_for)
+        except Exception as exc:
+            sr.run.failed = (
+                str(exc) if isinstance(exc, StepFailed) else f"{type(exc).__name__}: {exc}"
+            )
+            log(f"{backend}: complaints suite FAILED: {sr.run.failed}")
+    bad = any(sr.run.failed for sr in runs)
+    bad |= any(row.result and row.result.errors for sr in runs for row in sr.rows)
+    bad |= any(sr.durability and not sr.durability.get("ok") for sr in runs)
+    return runs, bad
