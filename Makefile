@@ -46,7 +46,7 @@ lint: env
 	$(BIN)/sqms makemigrations --check --dry-run
 
 bench: env
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache

@@ -627,7 +627,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--dashboard-query",
-        default="period=3m&from={from_}&to={to}",
+        default="period=last_3_months",
         help="query of the dashboard targets; {from_} and {to} are 3 months ago and today",
     )
     args = parser.parse_args(argv)
