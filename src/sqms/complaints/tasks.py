@@ -1,0 +1,22 @@
+"""Periodic work of the complaints app; thin wrappers over the services."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from sqms.complaints import registers
+
+
+# Huey's crontab reads UTC: 17:40 UTC is 01:40 in China, after the day of the due date has ended.
+@db_periodic_task(crontab(hour="17", minute="40"))
+def registers_daily() -> dict[str, int]:
+    """Open the registers of the month that just ended, then flag the overdue ones."""
+    today = registers.local_today()
+    created = registers.register_compile_all(registers.previous_month(today))
+    result = registers.register_flag_overdue(today)
+    return {
+        "created": created + result.created,
+        "flagged": result.flagged,
+        "notified": result.notified,
+    }
