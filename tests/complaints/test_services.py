@@ -1247,3 +1247,128 @@ def test_the_full_lifecycle_of_a_hotline_complaint(make_complaint, people, org, 
     assert SlaClock.objects.filter(complaint=c, met=False).count() == 0
     assert c.next_deadline is None
     assert Escalation.objects.count() == 0
+
+
+# --- More findings and corners --------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    reason="BUG: escalation_answer sets promised_by as the deadline of a paused resolution clock "
+    "(deadline and paused_remaining both set): next_deadline shows while waiting and the sweep "
+    "breaches and escalates the paused clock",
+    strict=True,
+)
+def test_a_promise_made_while_waiting_leaves_the_clock_paused(make_complaint, people):
+    c = make_complaint(actor=people.store)
+    services.complaint_wait(complaint=c, actor=people.store, on="customer")
+    escalation = services.complaint_escalate(complaint=c, actor=people.store, reason="需赔偿")
+    services.escalation_answer(
+        escalation=escalation, actor=people.region, answer="需检测", promised_by=sh(2026, 6, 11, 12)
+    )
+    resolution = clock(c, ClockKind.RESOLUTION)
+    assert (resolution.deadline, resolution.paused_remaining) == (None, 12 * H)
+    assert fresh(c).next_deadline is None
+    assert services.sla_sweep(sh(2026, 6, 12)) == services.SweepResult()
+    assert fresh(c).breached is False
+
+
+def test_intake_at_a_deactivated_unit_is_refused(make_complaint, people, org):
+    org_services.unit_deactivate(actor=None, unit=org.s2, reason="关店")
+    before = world()
+    with pytest.raises(DomainError) as exc:
+        make_complaint(actor=people.quality, unit=fresh_unit(org.s2))
+    assert field_locs(exc.value) == ["unit"]
+    assert world() == before
+
+
+def fresh_unit(unit):
+    unit.refresh_from_db()
+    return unit
+
+
+def test_an_overlong_note_on_any_step_is_refused(make_complaint, people, org):
+    c = make_complaint(actor=people.store)
+    before = world()
+    for call in (
+        lambda: services.complaint_investigate(complaint=c, actor=people.store, note="x" * 5001),
+        lambda: services.complaint_assign(
+            complaint=c, actor=people.store, assignee=org.cashier_staff, note="x" * 5001
+        ),
+        lambda: services.complaint_wait(
+            complaint=c, actor=people.store, on="customer", note="x" * 5001
+        ),
+    ):
+        with pytest.raises(DomainError) as exc:
+            call()
+        assert field_locs(exc.value) == ["note"]
+    assert world() == before
+
+
+def test_resume_is_refused_to_the_cashier(make_complaint, people):
+    c = make_complaint(actor=people.store)
+    services.complaint_wait(complaint=c, actor=people.store, on="customer")
+    before = world()
+    with pytest.raises(PermissionDenied):
+        services.complaint_resume(complaint=c, actor=people.cashier)
+    assert world() == before
+
+
+def upload(name: str, content_type: str, data: bytes = b"\x89PNG\r\n"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def test_attach(make_complaint, people, media):
+    c = make_complaint(actor=people.store)
+    saved = services.complaint_attach(
+        complaint=c,
+        actor=people.store,
+        files=[upload("小票.png", "image/png"), upload("录音.m4a", "audio/x-m4a", b"m4a")],
+    )
+    assert [(a.name, a.size, a.content_type) for a in saved] == [
+        ("小票.png", 6, "image/png"),
+        ("录音.m4a", 3, "audio/x-m4a"),
+    ]
+    event = c.events.get(kind=Kind.ATTACHMENT)
+    assert event.note == "小票.png, 录音.m4a"
+    assert AuditEntry.objects.get(action="complaint.attach").after == {
+        "status": "received",
+        "files": ["小票.png", "录音.m4a"],
+    }
+
+
+def test_attach_refuses_other_kinds_too_many_files_and_the_cashier(
+    make_complaint, people, media, settings
+):
+    c = make_complaint(actor=people.store)
+    settings.SQMS_ATTACHMENT_MAX_MB = 1
+    before = world()
+    with pytest.raises(DomainError) as exc:
+        services.complaint_attach(
+            complaint=c,
+            actor=people.store,
+            files=[
+                upload("a.png", "image/png"),
+                upload("run.exe", "application/x-msdownload"),
+                upload("big.pdf", "application/pdf", b"x" * (1024 * 1024 + 1)),
+            ],
+        )
+    assert [e.loc for e in exc.value.errors] == [["attachments", 1], ["attachments", 2]]
+    with pytest.raises(DomainError) as exc:
+        services.complaint_attach(
+            complaint=c,
+            actor=people.store,
+            files=[upload(f"{i}.png", "image/png") for i in range(6)],
+        )
+    assert [e.loc for e in exc.value.errors] == [["attachments"]]
+    with pytest.raises(PermissionDenied):
+        services.complaint_attach(
+            complaint=c, actor=people.cashier, files=[upload("a.png", "image/png")]
+        )
+    assert world() == before
