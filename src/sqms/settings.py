@@ -267,6 +267,7 @@ SQMS_IDEMPOTENCY_HOURS = envint("SQMS_IDEMPOTENCY_HOURS", 24)
 SQMS_BASE_URL = env("SQMS_BASE_URL", f"http://127.0.0.1:{env('PORT', '8000')}")
 # Public complaint form: submissions per IP address (django-ratelimit rate, e.g. "10/h").
 SQMS_PUBLIC_RATE = env("SQMS_PUBLIC_RATE", "10/h")
+SQMS_PUBLIC_MIN_SECONDS = envint("SQMS_PUBLIC_MIN_SECONDS", 3)  # sent faster: a bot
 SQMS_ATTACHMENT_MAX_MB = envint("SQMS_ATTACHMENT_MAX_MB", 10)
 
 SQMS_SITE_NAME = _("Service Quality Management System")
