@@ -296,24 +296,32 @@ def test_an_action_without_the_right_changes_nothing(client, people, s1, action,
     assert world() == before
 
 
-def test_another_stores_complaint_is_not_found(client, people, s3):
+@pytest.mark.parametrize(
+    ("persona", "owner", "theirs"),
+    [("outsider", "store", "s1"), ("store", "outsider", "s3"), ("region", "outsider", "s3")],
+)
+def test_another_stores_complaint_is_not_found(client, people, s1, s3, persona, owner, theirs):
+    complaint = {"s1": s1, "s3": s3}[theirs]
     services.complaint_attach(
-        complaint=s3,
-        actor=people.outsider,
+        complaint=complaint,
+        actor=getattr(people, owner),
         files=[SimpleUploadedFile("receipt.png", b"\x89PNG...", content_type="image/png")],
     )
     attachment = Attachment.objects.get()
-    client.force_login(people.store)
+    client.force_login(getattr(people, persona))
     before = world()
     for resp in (
-        client.get(f"/complaints/{s3.pk}/"),
-        client.post(f"/complaints/{s3.pk}/", {"reveal": "1"}),
-        act(client, s3, "reply", {"reply": "已处理"}),
-        act(client, s3, "void", {"reason": "x"}),
-        client.get(f"/complaints/{s3.pk}/files/{attachment.pk}"),
+        client.get(f"/complaints/{complaint.pk}/"),
+        client.post(f"/complaints/{complaint.pk}/", {"reveal": "1"}),
+        act(client, complaint, "reply", {"reply": "已处理"}),
+        act(client, complaint, "void", {"reason": "x"}),
+        act(client, complaint, "attach", {"files": SimpleUploadedFile("x.png", b"x")}),
+        client.get(f"/complaints/{complaint.pk}/files/{attachment.pk}"),
     ):
         assert resp.status_code == 404
-        assert "天河店的投诉" not in resp.content.decode()
+        html = resp.content.decode()
+        assert complaint.ref not in html
+        assert complaint.description not in html
     assert world() == before
 
 
