@@ -252,6 +252,13 @@ def test_the_list_masks_contact_details(api_client, people, some):
     assert AuditEntry.objects.filter(action="personal_data.view").count() == 0
 
 
+def test_the_list_never_reveals_contact_details(api_client, people, some):
+    """Unmasking is one complaint at a time, on its detail, where each view is logged."""
+    body = api_client.as_user(people.store).get("/complaints", reveal=1).json()
+    assert {i["complainant_phone"] for i in body["items"]} == {"139****5678"}
+    assert AuditEntry.objects.filter(action="personal_data.view").count() == 0
+
+
 def test_the_list_filters_and_pages(api_client, people, some, org):
     api = api_client.as_user(people.quality)
     body = api.get("/complaints", unit="R1", page_size=2, order="ref").json()
