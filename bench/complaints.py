@@ -82,6 +82,7 @@ WHAT = [
     "会员积分没有累计上",
     "停车场出口收费员不给开发票",
 ]
+OPEN = ("received", "assigned", "investigating", "replied", "follow_up")  # OPEN_STATUSES
 CSRF_RE = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
@@ -301,10 +302,15 @@ def _db_rows(backend: str, database: str, sql: str, params: tuple[Any, ...] = ()
         return list(conn.execute(sql, params).fetchall())
 
 
-def _load(port: int, target: Target, clients: int, cfg: SuiteConfig, duration: float) -> Result:
+def _load(
+    port: int, target: Target, clients: int, cfg: SuiteConfig, duration: float, slow: bool = False
+) -> Result:
     # Intake warms up with at most 2 requests per client: helpdesk's basic-auth path costs about
-    # a second of CPU per request, and 32 clients x 5 would take minutes before measuring.
+    # a second of CPU per request, and 32 clients x 5 would take minutes before measuring; a
+    # page that takes over a second warms up with one.
     warmup = cfg.warmup if target.action is None else min(cfg.warmup, 2)
+    if slow:
+        warmup = min(warmup, 1)
     return run_load(
         HOST,
         port,
@@ -390,6 +396,68 @@ def read_targets(
             page,
         ),
     ]
+
+
+SLOW_S = 10.0  # a page whose first answer takes longer is not loaded with 8 clients
+
+
+def live_counts(backend: str, database: str, region_path: str) -> dict[str, int]:
+    """The counts the read targets must answer, straight from the database (intake and the
+    durability phase have added complaints to the generated ones)."""
+    (total,) = _db_rows(backend, database, "SELECT COUNT(*) FROM complaints_complaint")[0]
+    statuses = ", ".join(f"'{s}'" for s in OPEN)
+    (region_open,) = _db_rows(
+        backend,
+        database,
+        "SELECT COUNT(*) FROM complaints_complaint c"
+        " JOIN org_orgunit u ON u.id = c.unit_id"
+        " JOIN org_orgunit r ON r.id = c.responsible_unit_id"
+        f" WHERE (u.path LIKE ? OR r.path LIKE ?) AND c.status IN ({statuses})",
+        (region_path + "%", region_path + "%"),
+    )[0]
+    return {"complaints": int(total), "region_open": int(region_open)}
+
+
+def read_one(
+    backend: str,
+    port: int,
+    target: Target,
+    check: Callable[[int, bytes], str | None],
+    cfg: SuiteConfig,
+    sr: SuiteRun,
+) -> None:
+    """Check a read target's first answer, then load it (or say why not) and add its row."""
+
+    def skip(note: str) -> None:
+        sr.rows.append(Row("read", "sqms", target.name, cfg.read_clients, note=note))
+        log(f"{backend}: {target.name}: {note}")
+
+    t0 = time.perf_counter()
+    try:
+        status, body = fetch(HOST, port, target.paths[0], target.headers[0])
+    except (OSError, http.client.HTTPException) as exc:
+        skip(f"FAILED: first request: {type(exc).__name__}: {exc} (after {TIMEOUT_S:.0f} s)")
+        sr.run.failed = sr.run.failed or f"{target.name}: {exc}"
+        return
+    first_s = time.perf_counter() - t0
+    if status == 404:
+        skip("not available (404)")
+        return
+    problem = check(status, body)
+    if problem:
+        skip(f"FAILED check: {problem}")
+        sr.run.failed = sr.run.failed or f"{target.name}: {problem}"
+        return
+    if first_s > SLOW_S:
+        skip(f"first answer took {first_s:.1f} s alone: not loaded (> {SLOW_S:.0f} s)")
+        return
+    before = cpu_times()
+    result = _load(port, target, cfg.read_clients, cfg, cfg.read_duration_s, slow=first_s > 1)
+    sr.run.busy_pct[target.name] = busy_between(before, cpu_times())
+    sr.rows.append(Row("read", "sqms", target.name, cfg.read_clients, result))
+    log(f"{backend}: {target.name:<27} {_describe(result)}")
+    for sample in result.error_samples:
+        log(f"    error: {sample}")
 
 
 # --- Durability -------------------------------------------------------------------------------
@@ -711,45 +779,8 @@ def suite_backend(backend: str, cfg: SuiteConfig, sr: SuiteRun, env_for: Callabl
                 hd = None
 
         sqms_port = servers["sqms"].port
-        sessions = [
-            login_session(HOST, sqms_port, logins["admin"], logins["password"])
-            for _i in range(cfg.read_clients)
-        ]
         run.idle_busy_pct = cpu_busy_pct(3.0)
         log(f"{backend}: machine CPU use with the servers idle: {run.idle_busy_pct:.0f} %")
-
-        # Reads first, on the generated data only.
-        for target, check in read_targets(
-            cm, sessions, admin_token, region_token, cfg.dashboard_query
-        ):
-            status, body = fetch(HOST, sqms_port, target.paths[0], target.headers[0])
-            if status == 404:
-                sr.rows.append(
-                    Row("read", "sqms", target.name, cfg.read_clients, note="not available (404)")
-                )
-                log(f"{backend}: {target.name}: not available (404), skipped")
-                continue
-            problem = check(status, body)
-            if problem:
-                sr.rows.append(
-                    Row(
-                        "read",
-                        "sqms",
-                        target.name,
-                        cfg.read_clients,
-                        note=f"FAILED check: {problem}",
-                    )
-                )
-                log(f"{backend}: {target.name} {target.paths[0]}: {problem}; skipped")
-                run.failed = run.failed or f"{target.name}: {problem}"
-                continue
-            before = cpu_times()
-            result = _load(sqms_port, target, cfg.read_clients, cfg, cfg.read_duration_s)
-            run.busy_pct[target.name] = busy_between(before, cpu_times())
-            sr.rows.append(Row("read", "sqms", target.name, cfg.read_clients, result))
-            log(f"{backend}: {target.name:<27} {_describe(result)}")
-            for sample in result.error_samples:
-                log(f"    error: {sample}")
 
         # Intake, interleaved per number of clients.
         tag = f"{backend}-{int(time.time())}"
@@ -807,6 +838,23 @@ def suite_backend(backend: str, cfg: SuiteConfig, sr: SuiteRun, env_for: Callabl
             f"errors {d['retry_errors']}); complaints {d['complaints_after_retry']} for "
             f"{d['distinct_keys']} keys; audit verify exit {d['audit_verify_exit']}"
         )
+
+        # Reads last (some pages are slow enough to take minutes), on the restarted server.
+        sqms_port = servers["sqms"].port
+        sessions = [
+            login_session(HOST, sqms_port, logins["admin"], logins["password"])
+            for _i in range(cfg.read_clients)
+        ]
+        live = live_counts(backend, database, cm["region"]["path"])
+        log(f"{backend}: complaints now: {live['complaints']} ({live['region_open']} open in P03)")
+        for target, check in read_targets(
+            {**cm, "counts": {**cm["counts"], **live}},
+            sessions,
+            admin_token,
+            region_token,
+            cfg.dashboard_query,
+        ):
+            read_one(backend, sqms_port, target, check, cfg, sr)
     finally:
         for server in servers.values():
             with contextlib.suppress(Exception):
