@@ -1,16 +1,23 @@
 """The complaints dashboard: key figures, charts and seed 000's department × category table for
 the period, unit, channel and category chosen, and the same analyses as Excel workbooks.
 
-Charts are Plotly figures built here as plain dicts and handed to the page as JSON data blocks
-(`<script type="application/json">`, never executed, so the CSP has nothing to object to);
-`static/sqms/charts.js` draws them with Plotly's own script, served from the installed plotly
-package by `plotly_js` below (no CDN: the sites run on intranets)."""
+Charts are Plotly figures built here as plain dicts and handed to the page as JSON in a
+`data-figure` attribute of each chart's element (data, never executed; a
+`<script type="application/json">` block would do for the CSP too, but htmx drops every script
+element of a swapped partial). `static/sqms/charts.js` draws them with Plotly's own script,
+served from the installed plotly package by `plotly_js` below (no CDN: the sites run on
+intranets), with Plotly's style rules as a stylesheet (`plotly_css`), since the CSP forbids the
+inline styles Plotly would otherwise inject."""
 
 from __future__ import annotations
 
 import datetime as dt
 import gzip
+import html
 import io
+import json
+import logging
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -27,6 +34,7 @@ from django.http import (
 from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import condition, require_safe
@@ -69,6 +77,7 @@ CHANNEL_COLOURS = {
 SATISFACTION_COLOURS = {"satisfied": "#12b76a", "basic": "#84caff", "dissatisfied": "#f04438"}
 MET, MISSED, BAR, LINE = "#12b76a", "#f04438", "#0b5cad", "#f79009"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+log = logging.getLogger(__name__)
 
 
 # --- The filter form ------------------------------------------------------------------------
@@ -231,7 +240,7 @@ def _figures(data: dict[str, Any]) -> dict[str, Any]:
             "layout": _layout(
                 barmode="stack",
                 xaxis={"type": "date", "tickformat": "%m-%d" if daily else "%Y-%m"},
-                yaxis={"title": {"text": _("Complaints")}, "rangemode": "tozero"},
+                yaxis={"title": {"text": _("Number of complaints")}, "rangemode": "tozero"},
             ),
             "empty": empty if not volume["total"] else "",
         }
@@ -241,7 +250,7 @@ def _figures(data: dict[str, Any]) -> dict[str, Any]:
         "data": [
             {
                 "type": "bar",
-                "name": _("Complaints"),
+                "name": _("Number of complaints"),
                 "x": [r["label"] for r in pareto],
                 "y": [r["count"] for r in pareto],
                 "marker": {"color": BAR},
@@ -258,7 +267,7 @@ def _figures(data: dict[str, Any]) -> dict[str, Any]:
         ],
         "layout": _layout(
             margin={"l": 48, "r": 44, "t": 8, "b": 60},
-            yaxis={"title": {"text": _("Complaints")}, "rangemode": "tozero"},
+            yaxis={"title": {"text": _("Number of complaints")}, "rangemode": "tozero"},
             yaxis2={
                 "overlaying": "y",
                 "side": "right",
@@ -275,13 +284,17 @@ def _figures(data: dict[str, Any]) -> dict[str, Any]:
             {
                 "type": "bar",
                 "orientation": "h",
-                "name": _("Complaints"),
+                "name": _("Number of complaints"),
                 "y": [u["name"] for u in units],
                 "x": [u["count"] for u in units],
                 "marker": {"color": BAR},
             }
         ],
-        "layout": _layout(margin={"l": 110, "r": 16, "t": 8, "b": 32}, showlegend=False),
+        "layout": _layout(
+            margin={"l": 8, "r": 16, "t": 8, "b": 32},
+            showlegend=False,
+            yaxis={"automargin": True},
+        ),
         "empty": empty if not units else "",
     }
     sla = data["sla"]["rows"]
@@ -305,7 +318,7 @@ def _figures(data: dict[str, Any]) -> dict[str, Any]:
                 "marker": {"color": MISSED},
             },
         ],
-        "layout": _layout(barmode="stack", yaxis={"title": {"text": _("Time limits")}}),
+        "layout": _layout(barmode="stack", yaxis={"title": {"text": _("Clocks stopped")}}),
         "empty": _("No time limit was stopped yet.") if not sla else "",
     }
     staff = list(reversed(data["staff"]))
@@ -318,11 +331,16 @@ def _figures(data: dict[str, Any]) -> dict[str, Any]:
                 "y": [f"{s['name']} ({s['employee_no']})" for s in staff],
                 "x": [s["count"] for s in staff],
                 "text": [s["unit"] for s in staff],
+                "textposition": "none",
                 "hovertemplate": "%{y} · %{text}: %{x}<extra></extra>",
                 "marker": {"color": MISSED},
             }
         ],
-        "layout": _layout(margin={"l": 130, "r": 16, "t": 8, "b": 32}, showlegend=False),
+        "layout": _layout(
+            margin={"l": 8, "r": 16, "t": 8, "b": 32},
+            showlegend=False,
+            yaxis={"automargin": True},
+        ),
         "empty": _("No substantiated complaint against a staff member.") if not staff else "",
     }
     visits = data["follow_up"]
@@ -348,35 +366,47 @@ def _figures(data: dict[str, Any]) -> dict[str, Any]:
 # --- Pages ----------------------------------------------------------------------------------
 
 
-def _unit_options(user: AnyUser, selected: OrgUnit | None) -> list[OrgUnit]:
-    options = list(
+def _unit_options(user: AnyUser, selected: OrgUnit | None) -> SafeString:
+    """The unit picker's options, built here rather than in the template: a head-office user
+    has hundreds, and a template loop over model instances was most of the page's time."""
+    rows = list(
         unit_queryset_for_user(user, Cap.COMPLAINT_VIEW)
         .filter(is_active=True, kind__in=PICKER_KINDS)
-        .only("pk", "code", "name", "depth", "kind")
-        .order_by("path")[:PICKER_LIMIT]
+        .order_by("path")
+        .values_list("pk", "code", "name")[:PICKER_LIMIT]
     )
-    if selected is not None and all(u.pk != selected.pk for u in options):
-        options.insert(0, selected)
-    return options
+    if selected is not None and all(pk != selected.pk for pk, _c, _n in rows):
+        rows.insert(0, (selected.pk, selected.code, selected.name))
+    chosen = selected.pk if selected is not None else None
+    # The standard library's escape (Django's escape() is the same, with a lazy-string wrapper
+    # that costs more than the escaping itself here).
+    return mark_safe(  # noqa: S308 - every value is escaped or an int
+        "".join(
+            f'<option value="{int(pk)}"{" selected" if pk == chosen else ""}>'
+            f"{html.escape(code)} {html.escape(name)}</option>"
+            for pk, code, name in rows
+        )
+    )
 
 
 @scoped
 def dashboard(request: HttpRequest) -> HttpResponse:
     _require_view(request.user)
     form, flt = _parse(request.user, request.GET)
-    data = analysis.dashboard(request.user, flt, matrix_rows=MATRIX_ROWS)
+    data = analysis.dashboard_cached(request.user, flt, matrix_rows=MATRIX_ROWS)
     query = request.GET.copy()
     context = {
         "form": form,
         "flt": flt,
         "preset": (form.cleaned_data.get("period") if form.is_bound else "") or "this_month",
         "data": data,
-        "charts": _figures(data),
-        "units": _unit_options(request.user, flt.unit),
+        "charts": {name: json.dumps(fig) for name, fig in _figures(data).items()},
+        "unit_options": _unit_options(request.user, flt.unit),
         "export_query": query.urlencode(),
         "matrix_month": flt.date_to.strftime("%Y-%m"),
         "more_units": data["matrix"]["units"] - len(data["matrix"]["rows"]),
         "plotly_version": plotly.__version__,
+        "plotly_map_style_id": _plotly_styles()[1],
     }
     if getattr(request, "htmx", False) and not request.htmx.boosted:  # type: ignore[attr-defined]
         return render(request, "complaints/_dash_body.html", context)
@@ -487,7 +517,7 @@ def dashboard_workbook(user: AnyUser, flt: AnalysisFilter) -> Workbook:
     ws = _sheet(wb, _("Summary"), [_("Figure"), _("Value")], _filter_rows(flt))
     for cell in (ws["B2"], ws["B3"]):
         cell.number_format = "yyyy-mm-dd"
-    _append(ws, _("Complaints"), volume["total"])
+    _append(ws, _("Complaints received"), volume["total"])
     _append(ws, _("Still open"), volume["open"])
     _append(ws, _("Late now"), sla["late_now"])
     _append(ws, _("Replied in time"), resolution["percent"] if resolution else None, True)
@@ -511,14 +541,14 @@ def dashboard_workbook(user: AnyUser, flt: AnalysisFilter) -> Workbook:
         _sheet(
             wb,
             title,
-            [_("Category"), _("Complaints"), _("Share"), _("Cumulative share")],
+            [_("Category"), _("Number of complaints"), _("Share"), _("Cumulative share")],
             [[r["label"], r["count"], r["share"], r["cumulative"]] for r in result["rows"]],
             percent_columns=(2, 3),
         )
     _sheet(
         wb,
         _("Units"),
-        [_("Code"), _("Unit"), _("Complaints")],
+        [_("Code"), _("Unit"), _("Number of complaints")],
         [[u["code"], u["name"], u["count"]] for u in analysis.by_unit(user, flt, limit=None)],
     )
     rows = [[r["label"], r["met"], r["missed"], r["total"], r["percent"]] for r in sla["rows"]]
@@ -622,9 +652,58 @@ def plotly_js(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# Plotly injects its library-wide style rules with a <style> element, which the CSP (style-src
+# 'self') blocks, leaving charts with misplaced layers and an unstyled mode bar. Plotly skips the
+# injection when the page already has an element with id "plotly.js-style-global" and class
+# "no-inline-styles" (plotly.js #7109), so the page links this stylesheet under that id. The
+# rules are read from the installed script (a JS object literal of selector → declarations,
+# with X and Y standing for Plotly's root classes), never copied by hand.
+_PLOTLY_RULES_RE = re.compile(r"\{(\"X,X div\":.*?)\};for\(", re.S)
+_PLOTLY_RULE_RE = re.compile(r'"((?:[^"\\]|\\.)*)":(?:\'((?:[^\'\\]|\\.)*)\'|"((?:[^"\\]|\\.)*)")')
+# The map traces' style element, skipped when an element with its id exists (we draw no maps).
+_PLOTLY_MAP_STYLE_RE = re.compile(
+    r'document\.getElementById\("([0-9a-f]{32,})"\)\)\{var \w+=document\.createElement\("style"\)'
+)
+
+
+def _unescape_js(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+@lru_cache(maxsize=1)
+def _plotly_styles() -> tuple[str, str]:
+    """Plotly's style rules as CSS, and the id of its map style element ('' if not found)."""
+    source = PLOTLY_JS.read_text(encoding="utf-8")
+    rules = ""
+    found = _PLOTLY_RULES_RE.search(source)
+    if found is None:
+        log.warning("plotly %s: style rules not found; charts will look wrong", plotly.__version__)
+    else:
+        out = []
+        for key, single, double in _PLOTLY_RULE_RE.findall(found.group(1)):
+            selector = re.sub(r"^,", " ,", _unescape_js(key))
+            selector = selector.replace("X", ".js-plotly-plot .plotly")
+            selector = selector.replace("Y", ".plotly-notifier")
+            out.append(f"{selector}{{{_unescape_js(single or double)}}}")
+        # Plotly inserts each rule at the top of its sheet: the last one comes first.
+        rules = "\n".join(reversed(out)) + "\n"
+    map_style = _PLOTLY_MAP_STYLE_RE.search(source)
+    return rules, map_style.group(1) if map_style else ""
+
+
+@require_safe
+@condition(etag_func=lambda request: PLOTLY_ETAG)
+def plotly_css(request: HttpRequest) -> HttpResponse:
+    """Plotly's style rules as a stylesheet, from the installed package (see above)."""
+    response = HttpResponse(_plotly_styles()[0], content_type="text/css; charset=utf-8")
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
 urlpatterns: list[URLPattern] = [
     path("dashboard/", dashboard, name="dashboard"),
     path("dashboard/export.xlsx", export_xlsx, name="dashboard-export"),
     path("dashboard/matrix.xlsx", matrix_xlsx, name="dashboard-matrix"),
     path("dashboard/plotly.js", plotly_js, name="dashboard-plotly"),
+    path("dashboard/plotly.css", plotly_css, name="dashboard-plotly-css"),
 ]

@@ -1,7 +1,7 @@
-// SQMS charts: draws the Plotly figures a page hands over in a JSON data block
-// (<script type="application/json" id="dash-charts">, never executed, so the CSP allows it) into
-// the elements marked data-chart="<name>". No inline script, no eval; Plotly comes from our own
-// server (see complaints/views/dashboard.py).
+// SQMS charts: draws the Plotly figure that each element marked data-chart carries as JSON in
+// its data-figure attribute (data, never executed: no inline script, no eval, so the CSP has
+// nothing to object to; an htmx swap keeps attributes, whereas it drops script elements).
+// Plotly's script and style rules come from our own server (complaints/views/dashboard.py).
 (function () {
   "use strict";
 
@@ -11,50 +11,59 @@
     modeBarButtonsToRemove: ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
   };
 
-  function figures(root) {
-    var block = root.querySelector ? root.querySelector("#dash-charts") : null;
-    if (!block) block = document.getElementById("dash-charts");
-    if (!block) return null;
+  function figureOf(el) {
     try {
-      return JSON.parse(block.textContent);
+      return JSON.parse(el.getAttribute("data-figure") || "null");
     } catch (e) {
       return null;
     }
   }
 
   function draw(root) {
-    var figs = figures(root);
-    if (!figs) return;
     var phone = window.matchMedia && window.matchMedia("(max-width: 600px)").matches;
-    document.querySelectorAll("[data-chart]").forEach(function (el) {
-      var fig = figs[el.getAttribute("data-chart")];
+    var config = Object.assign({}, CONFIG, { displayModeBar: phone ? false : "hover" });
+    (root || document).querySelectorAll("[data-chart][data-figure]").forEach(function (el) {
+      var fig = figureOf(el);
       if (!fig) return;
       if (fig.empty || typeof window.Plotly === "undefined") {
-        if (window.Plotly) window.Plotly.purge(el);
         el.classList.add("empty");
         el.textContent = fig.empty || "";
         return;
       }
       el.classList.remove("empty");
-      var config = Object.assign({}, CONFIG, { displayModeBar: phone ? false : "hover" });
       window.Plotly.react(el, fig.data, fig.layout, config);
     });
   }
 
-  // A custom date switches the period to "custom dates".
   document.addEventListener("change", function (event) {
     var input = event.target;
     if (!input.form || !input.form.classList.contains("dash-filters")) return;
+    var form = input.form;
     if (input.name === "date_from" || input.name === "date_to") {
-      var period = input.form.querySelector("select[name=period]");
+      // A date typed in makes the period a custom one.
+      var period = form.querySelector("select[name=period]");
       if (period) period.value = "custom";
+    } else if (input.name === "period" && input.value !== "custom") {
+      // A preset decides the dates; the page shows them once it is back.
+      form.querySelectorAll("input[type=date]").forEach(function (d) { d.value = ""; });
     }
   });
 
   function start() {
     draw(document);
     document.body.addEventListener("htmx:afterSettle", function (event) {
-      if (event.target && event.target.id === "dashboard") draw(event.target);
+      var target = event.detail && event.detail.target;
+      if (target && target.id === "dashboard") draw(target);
+    });
+    // htmx keeps a copy of the page for the back button by re-parsing its HTML, where Plotly's
+    // style properties would turn into style attributes the CSP refuses: take the charts out
+    // first (the new content is drawn anyway, and a restored page is drawn again below).
+    document.body.addEventListener("htmx:beforeHistorySave", function () {
+      if (typeof window.Plotly === "undefined") return;
+      document.querySelectorAll("[data-chart][data-figure]").forEach(function (el) {
+        window.Plotly.purge(el);
+        el.textContent = "";
+      });
     });
     document.body.addEventListener("htmx:historyRestore", function () {
       draw(document);
