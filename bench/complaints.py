@@ -961,10 +961,16 @@ def table(runs: list[SuiteRun]) -> str:
             )
         if sr.run.skipped or sr.run.failed:
             note = f"SKIPPED: {sr.run.skipped}" if sr.run.skipped else f"FAILED: {sr.run.failed}"
-            rows.append([sr.backend, note.splitlines()[0][:70], "", "", "", "", "", "", "", ""])
-    widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
+            rows.append([sr.backend, "", "", note.splitlines()[0][:100], "", "", "", "", "", ""])
+    # A row without figures carries its note in the requests column; it must not widen it.
+    measured = [row for row in rows if not row[3] or row[3].isdigit()]
+    widths = [max(len(row[i]) for row in [head, *measured]) for i in range(len(head))]
 
     def line(row: list[str]) -> str:
+        if row[3] and not row[3].isdigit():
+            return "  ".join(
+                [row[0].ljust(widths[0]), row[1].ljust(widths[1]), row[2].rjust(widths[2]), row[3]]
+            )
         cells = [
             c.ljust(w) if i < 2 else c.rjust(w)
             for i, (c, w) in enumerate(zip(row, widths, strict=True))

@@ -8,8 +8,9 @@ into a database that bench/generate.py has filled (the org) and that has no comp
 2. one login per store manager (role unit manager on the store, linked to the store's manager),
    so that intake notifies somebody as it would in production (an in-app notice; no e-mail
    address, so no mail task is queued);
-3. `--intake-users` hotline logins `bench-intake-NN` (role staff on the company: they register
-   complaints for any store) with one API token each, through the real services;
+3. `--intake-users` hotline logins `bench-intake-NN` (roles staff and inspector on the company:
+   they register complaints for any store and may name its employees) with one API token
+   each, through the real services;
 4. `--complaints` complaints over the 12 months before now: stores weighted by their staff and
    a random popularity, channels, categories (product and price ones routed to the purchasing
    department), statuses by age (most older ones closed, a few withdrawn or voided; the recent
@@ -184,6 +185,8 @@ def make_intake_users(n: int) -> list[str]:
     for i in range(1, n + 1):
         user = services.user_create(actor=None, username=INTAKE_USER.format(i), password=None)
         services.role_grant(actor=None, user=user, role=Role.STAFF, unit=root)
+        # Org view too: naming the employee concerned needs to see the store's staff.
+        services.role_grant(actor=None, user=user, role=Role.INSPECTOR, unit=root)
         _token, plain = token_create(actor=None, user=user, name="bench intake")
         tokens.append(plain)
     return tokens
@@ -541,10 +544,12 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         clocked = make_clocks(org, now)
         timings["clocks"] = time.perf_counter() - t0
-    if connection.vendor == "postgresql":  # as bench/generate.py: no plans without statistics
+    if connection.vendor == "postgresql":
+        # As bench/generate.py, no plans without statistics; VACUUM too, because setting
+        # next_deadline left a dead row behind for every open complaint.
         t0 = time.perf_counter()
         with connection.cursor() as cur:
-            cur.execute("ANALYZE")
+            cur.execute("VACUUM ANALYZE")
         timings["analyze"] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - started
     info = manifest(org, tokens, args.seed, timings)

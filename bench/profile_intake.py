@@ -56,6 +56,7 @@ WRAPPED = [
     ("audit append (audit_record)", "sqms.complaints.services", "audit_record"),
     ("notifications (_notify_unit)", "sqms.complaints.services", "_notify_unit"),
     ("response (_out)", "sqms.complaints.api", "_out"),
+    ("transaction COMMIT", "django.db.backends.base.base", "BaseDatabaseWrapper._commit"),
 ]
 
 
@@ -67,6 +68,8 @@ class Pieces:
         self.total: dict[str, float] = {}
         self.own: dict[str, float] = {}
         self.queries: dict[str, int] = {}
+        self.sql: dict[str, float] = {}  # time in the database driver, per piece
+        self.statements: dict[tuple[str, str], float] = {}
         self.stack: list[list[Any]] = []  # [label, start, time in children]
 
     def wrap(self, label: str, fn: Any) -> Any:
@@ -87,7 +90,14 @@ class Pieces:
     def query(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         lab = self.stack[-1][0] if self.stack else "(outside the pieces)"
         self.queries[lab] = self.queries.get(lab, 0) + 1
-        return execute(sql, params, many, context)
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent = time.perf_counter() - t0
+            self.sql[lab] = self.sql.get(lab, 0.0) + spent
+            key = (lab, _norm(sql))
+            self.statements[key] = self.statements.get(key, 0.0) + spent
 
     def install(self) -> None:
         for label, module, attr in WRAPPED:
@@ -154,18 +164,30 @@ def main(argv: list[str] | None = None) -> int:
             post(20_000 + i)
     timed_ms = (time.perf_counter() - t0) / args.n * 1000
     print(f"{args.n} more with the pieces timed: {timed_ms:.1f} ms per request")
-    print(f"  {'piece':<40} {'all in':>8} {'self':>8} {'share':>6} {'queries':>7}")
+    print(
+        f"  {'piece (ms per request)':<40} {'all in':>8} {'self':>8} {'share':>6} {'queries':>7}"
+        f" {'SQL ms':>7}"
+    )
     for label, _m, _a in WRAPPED:
         total = pieces.total.get(label, 0.0) / args.n * 1000
         own = pieces.own.get(label, 0.0) / args.n * 1000
         q = pieces.queries.get(label, 0) / args.n
-        print(f"  {label:<40} {total:7.2f}  {own:7.2f}  {100 * own / timed_ms:5.1f}%  {q:7.1f}")
+        sql = pieces.sql.get(label, 0.0) / args.n * 1000
+        print(
+            f"  {label:<40} {total:7.2f}  {own:7.2f}  {100 * own / timed_ms:5.1f}%  {q:7.1f} "
+            f"{sql:7.2f}"
+        )
     outside = timed_ms - sum(pieces.own.values()) / args.n * 1000
     q = pieces.queries.get("(outside the pieces)", 0) / args.n
     print(
         f"  {'the rest (Django, ninja, middleware)':<40} {'':>8} {outside:7.2f}  "
         f"{100 * outside / timed_ms:5.1f}%  {q:7.1f}"
     )
+
+    print("\nSQL time by statement (ms per request), largest first:")
+    ranked = sorted(pieces.statements.items(), key=lambda kv: -kv[1])
+    for (label, kind), spent in ranked[:15]:
+        print(f"  {spent / args.n * 1000:6.2f}  {kind:<40} in {label}")
 
     prof = cProfile.Profile()
     prof.enable()
