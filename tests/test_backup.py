@@ -31,7 +31,7 @@ def sqms(env: dict[str, str], *args: str) -> str:
 
 def _roundtrip(env: dict[str, str], tmp_path: Path) -> None:
     sqms(env, "migrate", "-v0")
-    sqms(env, "demo", "--seed", "7")
+    sqms(env, "demo", "--seed", "7", "--months", "0")
     state = (
         "from sqms.org.models import Staff; "
         "print(Staff.objects.count(), Staff.objects.filter(name='x').count())"

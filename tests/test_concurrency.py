@@ -30,7 +30,7 @@ print("done")
 
 def _hammer(env: dict[str, str], tmp_path: Path, writers: int = 4, each: int = 25) -> None:
     sqms(env, "migrate", "-v0")
-    sqms(env, "demo", "--seed", "3")
+    sqms(env, "demo", "--seed", "3", "--months", "0")
     script = tmp_path / "writer.py"
     script.write_text(WRITER.format(n=each))
     runner = (

@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from sqms.common.audit import audit_verify
+from sqms.complaints.models import OPEN_STATUSES, Complaint, Status
 from sqms.org.models import OrgUnit, RoleGrant, Staff, UnitKind, User
 from sqms.org.roles import Role
 
@@ -12,7 +13,7 @@ from sqms.org.roles import Role
 @pytest.mark.django_db
 def test_demo_loads_a_realistic_chain_once(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("demo", verbosity=0)
+    call_command("demo", "--months", "2", verbosity=0)
     assert OrgUnit.objects.filter(kind=UnitKind.REGION).count() == 3
     assert OrgUnit.objects.filter(kind=UnitKind.STORE).count() == 12
     assert OrgUnit.objects.filter(kind=UnitKind.BACK_OFFICE).count() == 8
@@ -24,5 +25,22 @@ def test_demo_loads_a_realistic_chain_once(settings):
     cashier = User.objects.get(username="cashier")
     assert cashier.staff.position.code == "cashier"
     assert audit_verify()[1] == []
+    # Two months of complaints, replayed through the services: every store, several channels,
+    # some still open, some late and escalated, some reopened after a follow-up visit.
+    complaints = Complaint.objects.all()
+    assert complaints.count() >= 60
+    assert set(complaints.values_list("channel", flat=True)) == {
+        "desk",
+        "hotline",
+        "slip",
+        "web",
+        "email",
+    }
+    assert complaints.values("unit").distinct().count() == 12
+    assert complaints.filter(status__in=OPEN_STATUSES).exists()
+    assert complaints.filter(breached=True).exists()
+    assert complaints.filter(escalation_level__gt=0).exists()
+    assert complaints.filter(reopen_count__gt=0).exists()
+    assert complaints.filter(status=Status.CLOSED).exists()
     with pytest.raises(CommandError, match="already has an organisation"):
         call_command("demo", verbosity=0)

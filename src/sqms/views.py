@@ -117,10 +117,16 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    from sqms.org.selectors import access_for, unit_roots_for_user
+    from sqms.complaints.selectors import complaint_counts_for_user, escalations_to_answer
+    from sqms.org.roles import Cap
+    from sqms.org.selectors import access_for, can, unit_roots_for_user
 
     access = access_for(request.user)
     grants = request.user.grants.select_related("unit").order_by("unit__path")  # type: ignore[union-attr]
+    complaints = None
+    if can(request.user, Cap.COMPLAINT_VIEW):
+        complaints = complaint_counts_for_user(request.user)
+        complaints["escalations"] = escalations_to_answer(request.user).count()
     return render(
         request,
         "common/home.html",
@@ -128,6 +134,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "grants": grants,
             "roots": unit_roots_for_user(request.user),
             "is_super": access.superuser,
+            "complaints": complaints,
         },
     )
 

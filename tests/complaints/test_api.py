@@ -184,12 +184,6 @@ def test_invalid_complaints_are_refused_naming_the_field(
     assert world() == before
 
 
-@pytest.mark.xfail(
-    reason="BUG: api._staff looks the employee number up unscoped, so naming another store's "
-    "employee answers with his name ('陈静 does not work at 徐汇店.') instead of "
-    "'Unknown employee number'",
-    strict=True,
-)
 def test_another_stores_staff_is_unknown_and_not_named(api_client, people, pack):
     api = api_client.as_user(people.store)
     before = world()

@@ -269,11 +269,6 @@ def test_the_cashier_sees_the_file_without_actions(client, people, s1):
     assert resp.context["may_reveal"] is False
 
 
-@pytest.mark.xfail(
-    reason="BUG: views.staff._act catches DomainError, which PermissionDenied subclasses, so an "
-    "action posted without the right is answered 302 with a flash message instead of 403",
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("action", "data"),
     [("void", {"reason": "误登记"}), ("reply", {"reply": "已处理"}), ("note", {"note": "看过"})],
@@ -531,11 +526,6 @@ def test_notifications_are_listed_and_marked_read(client, people, make_complaint
     assert "unread" not in client.get("/complaints/notifications/").content.decode()
 
 
-@pytest.mark.xfail(
-    reason="BUG: complaint_list resolves ?unit= with unit_get_for_user (org.view), which the staff "
-    "role lacks, so a cashier choosing her own store in the list's unit filter gets a 404",
-    strict=True,
-)
 def test_the_cashier_filters_the_list_by_her_own_store(client, people, s1, org):
     client.force_login(people.cashier)
     resp = client.get("/complaints/", {"unit": org.s1.pk})

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
@@ -62,10 +63,27 @@ def _unit(request: HttpRequest, code: str, field: str) -> OrgUnit:
 def _staff(request: HttpRequest, employee_no: str | None, field: str) -> Staff | None:
     if not employee_no:
         return None
-    staff = Staff.objects.select_related("unit").filter(employee_no=employee_no).first()
+    # Scoped: another store's employee number reads as unknown, and his name never leaks.
+    staff = (
+        staff_queryset_for_user(request.user)
+        .select_related("unit")
+        .filter(employee_no=employee_no)
+        .first()
+    )
     if staff is None:
         raise field_error(field, _("Unknown employee number %(no)s.") % {"no": employee_no})
     return staff
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    """A time without an offset is read in the site's zone (Asia/Shanghai by default)."""
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value)
+    return value
+
+
+def _local(value: Any) -> Any:
+    return timezone.localtime(value) if isinstance(value, dt.datetime) else value
 
 
 def _category(code: str | None, field: str = "category") -> Category | None:
@@ -115,23 +133,31 @@ def _out(
         "reopen_count": complaint.reopen_count,
         "merged_into": complaint.merged_into.ref if complaint.merged_into_id else None,
     }
+    for key in ("received_at", "replied_at", "closed_at", "next_deadline"):
+        data[key] = _local(data[key])
     if detail:
         data["clocks"] = [
             {
                 "kind": c.kind,
                 "target_amount": float(c.target_amount),
                 "target_unit": c.target_unit,
-                "started_at": c.started_at,
-                "deadline": c.deadline,
+                "started_at": _local(c.started_at),
+                "deadline": _local(c.deadline),
                 "paused": c.paused_remaining is not None and c.stopped_at is None,
-                "breached_at": c.breached_at,
-                "stopped_at": c.stopped_at,
+                "breached_at": _local(c.breached_at),
+                "stopped_at": _local(c.stopped_at),
                 "met": c.met,
             }
             for c in selectors.clocks_for(complaint)
         ]
         data["events"] = [
-            {"at": e.at, "kind": e.kind, "actor": e.actor_label, "note": e.note, "data": e.data}
+            {
+                "at": _local(e.at),
+                "kind": e.kind,
+                "actor": e.actor_label,
+                "note": e.note,
+                "data": e.data,
+            }
             for e in complaint.events.all()
         ]
     return data
@@ -146,7 +172,7 @@ def create_complaint(request: HttpRequest, payload: ComplaintIn) -> Status[Any]:
             unit=unit,
             description=payload.description,
             title=payload.title,
-            received_at=payload.received_at,
+            received_at=_aware(payload.received_at),
             complainant_name=payload.complainant_name,
             complainant_phone=payload.complainant_phone,
             complainant_email=payload.complainant_email,

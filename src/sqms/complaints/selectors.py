@@ -275,3 +275,22 @@ def public_lookup(ref: str, phone_last4: str) -> Complaint | None:
     if not phone_digits.endswith(digits):
         return None
     return complaint
+
+
+def complaint_counts_for_user(user: AnyUser) -> dict[str, int]:
+    """The figures of the overview page, in one query: open, late, due within 24 h, and
+    received in the last 7 days."""
+    from django.db.models import Count
+
+    now = timezone.now()
+    open_q = Q(status__in=OPEN_STATUSES)
+    return complaint_queryset_for_user(user).aggregate(
+        open=Count("pk", filter=open_q),
+        late=Count("pk", filter=open_q & Q(next_deadline__lt=now)),
+        due_soon=Count(
+            "pk",
+            filter=open_q
+            & Q(next_deadline__gte=now, next_deadline__lt=now + dt.timedelta(hours=24)),
+        ),
+        week=Count("pk", filter=Q(received_at__gte=now - dt.timedelta(days=7))),
+    )

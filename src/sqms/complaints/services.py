@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from sqms.common.audit import audit_record
 from sqms.common.calendars import working_calendar
+from sqms.common.clock import as_of
 from sqms.common.clock import now as current_time
 from sqms.common.errors import DomainError, FieldError, PermissionDenied, field_error
 from sqms.common.notifications import notify
@@ -138,7 +139,7 @@ def _audit(
 
 def _locked(complaint: Complaint) -> Complaint:
     return (
-        Complaint.objects.select_for_update()
+        Complaint.objects.select_for_update(of=("self",))
         .select_related("responsible_unit", "unit")
         .get(pk=complaint.pk)
     )
@@ -208,6 +209,10 @@ def _stop_clocks(complaint: Complaint, kinds: Iterable[str], at: dt.datetime) ->
                 clock.paused_remaining is not None and clock.paused_remaining > dt.timedelta(0)
             )
         clock.save(update_fields=["stopped_at", "met"])
+        if clock.met is False and not complaint.breached:
+            # A late reply is a breach even if no sweep ran while it was late.
+            complaint.breached = True
+            Complaint.objects.filter(pk=complaint.pk).update(breached=True)
 
 
 def _refresh_deadline(complaint: Complaint) -> None:
@@ -324,15 +329,18 @@ def _new_ref(at: dt.datetime) -> str:
     return f"{local:%y%m}-{tail}"
 
 
+@transaction.atomic
 def complaint_create(
     *,
     actor: User | None,
     data: Intake,
     attachments: Sequence[UploadedFile] = (),
     check_scope: bool = True,
+    historic: bool = False,
 ) -> Complaint:
     """Register a complaint from any channel and start its clocks. Staff entry and the API need
-    the intake right on the unit; the public form passes `actor=None` (it has no user)."""
+    the intake right on the unit; the public form passes `actor=None` (it has no user). A
+    `historic` complaint (an imported paper register) notifies nobody of its arrival."""
     if check_scope:
         _require(actor, Cap.COMPLAINT_INTAKE, data.unit)
     now = current_time()
@@ -419,11 +427,12 @@ def complaint_create(
         responsible_unit=responsible.code,
         category=data.category.code if data.category else None,
     )
-    _notify_unit(
-        responsible,
-        _("New complaint %(ref)s at %(unit)s") % {"ref": complaint.ref, "unit": data.unit.name},
-        complaint,
-    )
+    if not historic:
+        _notify_unit(
+            responsible,
+            _("New complaint %(ref)s at %(unit)s") % {"ref": complaint.ref, "unit": data.unit.name},
+            complaint,
+        )
     return complaint
 
 
@@ -509,6 +518,13 @@ def complaint_classify(
     if not complaint.is_open:
         raise DomainError(code="closed", message=_("Only an open complaint can be reclassified."))
     errors: list[FieldError] = []
+    if category is not None and not category.is_active:
+        errors.append(
+            FieldError(
+                loc=["category"],
+                msg=_("Category %(code)s is no longer used.") % {"code": category.code},
+            )
+        )
     if urgency not in Level.values:
         errors.append(FieldError(loc=["urgency"], msg=_("Urgency is 1, 2 or 3.")))
     if importance not in Level.values:
@@ -750,7 +766,7 @@ def complaint_reply(
     complaint.reply = reply
     complaint.improvement = improvement
     complaint.replied_at = now
-    _stop_clocks(complaint, [ClockKind.FIRST_RESPONSE, ClockKind.UPDATE, ClockKind.RESOLUTION], now)
+    _stop_clocks(complaint, [c.value for c in ClockKind], now)
     _refresh_deadline(complaint)
     _save(complaint, "status", "reply", "improvement", "replied_at", "waiting_on", "next_deadline")
     _event(
@@ -819,12 +835,18 @@ def complaint_follow_up(
 
 def _close(complaint: Complaint, actor: User | None, note: str) -> None:
     _transition(complaint, Status.CLOSED)
-    if (
-        complaint.follow_up_required
-        and not complaint.follow_ups.filter(accepted=True)
-        .exclude(satisfaction=Satisfaction.DISSATISFIED)
-        .exists()
-    ):
+    visits = complaint.follow_ups.filter(accepted=True).exclude(
+        satisfaction=Satisfaction.DISSATISFIED
+    )
+    reopened = (
+        complaint.events.filter(kind=Kind.REOPENED)
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    if reopened is not None:
+        visits = visits.filter(at__gt=reopened)  # a visit before the reopening no longer counts
+    if complaint.follow_up_required and not visits.exists():
         raise DomainError(
             code="follow_up_required",
             message=_("This complaint cannot be closed before its follow-up visit."),
@@ -851,11 +873,17 @@ def complaint_close(*, complaint: Complaint, actor: User | None, note: str = "")
     return complaint
 
 
+REOPENABLE = (Status.REPLIED, Status.FOLLOW_UP, Status.CLOSED, Status.WITHDRAWN)
+
+
 def _reopen(complaint: Complaint, actor: User | None, reason: str) -> None:
+    if complaint.status not in REOPENABLE:
+        raise _domain(sla.TransitionError(sla.Status(complaint.status), sla.Status.INVESTIGATING))
     _transition(complaint, Status.INVESTIGATING)
     now = current_time()
     complaint.status = Status.INVESTIGATING
     complaint.closed_at = None
+    complaint.end_reason = ""
     complaint.reopen_count += 1
     cal = calendar_for(complaint.responsible_unit)
     policy = policy_for(complaint.channel, complaint.urgency)
@@ -871,7 +899,7 @@ def _reopen(complaint: Complaint, actor: User | None, reason: str) -> None:
             complaint, ClockKind.UPDATE, _target(policy.update_amount, policy.update_unit), now, cal
         )
     _refresh_deadline(complaint)
-    _save(complaint, "status", "closed_at", "reopen_count", "next_deadline")
+    _save(complaint, "status", "closed_at", "end_reason", "reopen_count", "next_deadline")
     _event(complaint, Kind.REOPENED, actor, note=reason, public=True)
     _audit(actor, "reopen", complaint, note=reason)
     _notify_unit(
@@ -941,9 +969,10 @@ def complaint_merge(
         raise field_error("into", _("%(ref)s cannot take duplicates.") % {"ref": into.ref})
     reason = _text(reason, "reason") or _("Duplicate of %(ref)s") % {"ref": into.ref}
     complaint = _locked(complaint)
+    _transition(complaint, Status.MERGED)
     complaint.merged_into = into
-    _end(complaint, actor, Status.MERGED, Kind.MERGED, reason)
     _save(complaint, "merged_into")
+    _end(complaint, actor, Status.MERGED, Kind.MERGED, reason)
     _event(
         into,
         Kind.NOTE,
@@ -1068,6 +1097,15 @@ def escalation_answer(
         for clock in SlaClock.objects.filter(
             complaint=complaint, kind=ClockKind.RESOLUTION, stopped_at__isnull=True
         ):
+            if clock.paused_remaining is not None:
+                # Still waiting: the promise extends what is left, the clock stays paused.
+                cal = calendar_for(complaint.responsible_unit)
+                promised = sla.clock_remaining(
+                    cal, sla.TimeUnit(clock.target_unit), now, promised_by
+                )
+                clock.paused_remaining = max(clock.paused_remaining, promised)
+                clock.save(update_fields=["paused_remaining"])
+                continue
             clock.deadline = max(promised_by, clock.deadline or promised_by)
             clock.save(update_fields=["deadline"])
     _refresh_deadline(complaint)
@@ -1109,6 +1147,11 @@ def sla_sweep(now: dt.datetime | None = None) -> SweepResult:
     is handled in its own transaction under a row lock, and escalations are unique per clock and
     level, so concurrent sweeps never notify twice."""
     now = now or current_time()
+    with as_of(now):  # events and notices carry the sweep's time
+        return _sweep(now)
+
+
+def _sweep(now: dt.datetime) -> SweepResult:
     result = SweepResult()
     r = rules()
     share = Decimal(r.warn_share)
@@ -1131,7 +1174,7 @@ def sla_sweep(now: dt.datetime | None = None) -> SweepResult:
     for clock_id in due:
         with transaction.atomic():
             clock = (
-                SlaClock.objects.select_for_update()
+                SlaClock.objects.select_for_update(of=("self",))
                 .select_related("complaint", "complaint__responsible_unit", "owner_unit")
                 .filter(pk=clock_id, stopped_at__isnull=True, deadline__isnull=False)
                 .first()
@@ -1190,16 +1233,20 @@ def _escalate_next(clock: SlaClock, now: dt.datetime, step: dt.timedelta) -> boo
     per sweep, and never past the top of the tree."""
     assert clock.deadline is not None
     complaint = clock.complaint
-    done = clock.escalations.order_by("-level").values_list("level", flat=True).first() or 0
-    level = done + 1
-    if sla.escalation_due(clock.deadline, level, step) > now:
+    nth = clock.escalations.count() + 1  # this clock's n-th step up
+    if sla.escalation_due(clock.deadline, nth, step) > now:
         return False
     base = clock.owner_unit or complaint.responsible_unit
     chain = list(reversed(base.ancestor_ids()[:-1]))  # parent first
-    if level > len(chain):
+    if nth > len(chain):
         SlaClock.objects.filter(pk=clock.pk).update(escalation_done=True)
         return False
-    to_unit = OrgUnit.objects.get(pk=chain[level - 1])
+    to_unit = OrgUnit.objects.get(pk=chain[nth - 1])
+    # The level counts from the responsible unit, whichever clock climbs (an unanswered
+    # escalation's clock starts one level up already).
+    level = complaint.responsible_unit.depth - to_unit.depth
+    # Several late clocks of one complaint tell each unit once.
+    told = Escalation.objects.filter(complaint=complaint, to_unit=to_unit).exists()
     try:
         with transaction.atomic():
             Escalation.objects.create(
@@ -1207,6 +1254,8 @@ def _escalate_next(clock: SlaClock, now: dt.datetime, step: dt.timedelta) -> boo
             )
     except IntegrityError:
         return False  # another sweep took this level first
+    if told:
+        return False
     Complaint.objects.filter(pk=complaint.pk, escalation_level__lt=level).update(
         escalation_level=level, escalated_to=to_unit
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from sqms.complaints import registers
+from sqms.complaints import registers, services
 
 
 # Huey's crontab reads UTC: 17:40 UTC is 01:40 in China, after the day of the due date has ended.
@@ -20,3 +20,10 @@ def registers_daily() -> dict[str, int]:
         "flagged": result.flagged,
         "notified": result.notified,
     }
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def sweep_time_limits() -> dict[str, int]:
+    """Every five minutes: warn of complaints due soon, record breaches, escalate late ones."""
+    result = services.sla_sweep()
+    return {"warned": result.warned, "breached": result.breached, "escalated": result.escalated}

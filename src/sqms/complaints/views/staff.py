@@ -38,7 +38,6 @@ from sqms.org.roles import Cap
 from sqms.org.selectors import (
     can,
     staff_queryset_for_user,
-    unit_get_for_user,
     unit_queryset_for_user,
 )
 
@@ -86,7 +85,11 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "open") if "status" in request.GET else "open"
     unit = None
     if data.get("unit"):
-        unit = unit_get_for_user(request.user, data["unit"])
+        unit = (
+            unit_queryset_for_user(request.user, Cap.COMPLAINT_VIEW).filter(pk=data["unit"]).first()
+        )
+        if unit is None:
+            raise NotFound(_("Unit not found."))
     flt = selectors.ComplaintFilter(
         status=status,
         channel=data.get("channel") or "",
@@ -355,6 +358,8 @@ def _act(
     else:
         try:
             messages.success(request, run(form.cleaned_data))
+        except (NotFound, PermissionDenied):
+            raise  # 404/403 from @scoped, not a message: nothing was changed
         except DomainError as exc:
             messages.error(request, exc.message)
             for err in exc.errors:
