@@ -417,3 +417,10 @@ def test_cached_figures_are_renewed_by_one_request_at_a_time(
     assert renewed["kpi"]["total"] == 6
     assert renewed["as_of"] == NOW + dt.timedelta(seconds=analysis.CACHE_SECONDS + 1)
     assert cache.get(lock) is None
+
+
+def test_cached_figures_of_another_shape_are_ignored(september, people):
+    from django.core.cache import cache
+
+    cache.set(analysis._cache_key(people.store, sept(), 30), {"kpi": "from an old version"})
+    assert analysis.dashboard_cached(people.store, sept())["kpi"]["total"] == 5

@@ -138,6 +138,10 @@ def test_htmx_request_gets_the_body_only(client, people, september):
     body = r.content.decode()
     assert "<html" not in body
     assert "<script" not in body  # htmx would drop it
+    assert "HX-Request" in r["Vary"]
+    # htmx asking for a page it lost from its history gets the whole page.
+    restore = client.get(URL, SEPT, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    assert "<html" in restore.content.decode()
     assert charts(r)["follow_up"]["data"][0]["values"] == [2, 1, 1]
 
 

@@ -553,7 +553,7 @@ def _cache_key(user: AnyUser, f: AnalysisFilter, matrix_rows: int | None) -> str
     access = access_for(user)
     scope = "*" if access.superuser else "|".join(access.prefixes(Cap.COMPLAINT_VIEW))
     parts = [
-        "v1",
+        "v2",  # change when the cached figures change shape
         scope,
         f.date_from.isoformat(),
         f.date_to.isoformat(),
@@ -583,7 +583,9 @@ def dashboard_cached(
     if seconds <= 0:
         return {**dashboard(user, f, matrix_rows=matrix_rows), "as_of": timezone.now()}
     key = _cache_key(user, f, matrix_rows)
-    entry: dict[str, Any] | None = cache.get(key)
+    entry = cache.get(key)
+    if not isinstance(entry, dict) or not {"data", "fresh_until"} <= entry.keys():
+        entry = None  # none yet, or left by another version
     now = timezone.now()
     if entry is not None:
         if entry["fresh_until"] > now:

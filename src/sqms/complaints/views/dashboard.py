@@ -34,6 +34,7 @@ from django.http import (
 from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -408,9 +409,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "plotly_version": plotly.__version__,
         "plotly_map_style_id": _plotly_styles()[1],
     }
-    if getattr(request, "htmx", False) and not request.htmx.boosted:  # type: ignore[attr-defined]
-        return render(request, "complaints/_dash_body.html", context)
-    return render(request, "complaints/dashboard.html", context)
+    htmx = getattr(request, "htmx", None)
+    partial = bool(htmx) and not htmx.boosted and not htmx.history_restore_request  # type: ignore[union-attr]
+    template = "complaints/_dash_body.html" if partial else "complaints/dashboard.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])  # the same URL answers a page or a partial
+    return response
 
 
 # --- Excel ----------------------------------------------------------------------------------
