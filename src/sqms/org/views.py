@@ -122,6 +122,8 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         "can_manage_staff": selectors.can(request.user, Cap.STAFF_MANAGE, unit),
         "grants": selectors.grants_for_unit(unit),
         "can_manage_roles": selectors.can(request.user, Cap.ROLES_MANAGE, unit),
+        "can_complaints": selectors.can(request.user, Cap.COMPLAINT_VIEW, unit),
+        "can_poster": selectors.can(request.user, Cap.COMPLAINT_INTAKE, unit),
         "grant_form": GrantForm(),
     }
     template = (
