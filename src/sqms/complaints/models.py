@@ -260,6 +260,7 @@ class Complaint(models.Model):
         indexes = [
             models.Index(fields=["unit", "received_at"]),
             models.Index(fields=["responsible_unit", "status"]),
+            models.Index(fields=["responsible_unit", "received_at"]),
             models.Index(fields=["status", "next_deadline"]),
             models.Index(fields=["received_at"]),
             models.Index(fields=["staff", "substantiated"]),

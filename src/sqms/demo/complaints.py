@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from sqms.common import clock
 from sqms.common.errors import DomainError
-from sqms.complaints import services
+from sqms.complaints import registers, services
 from sqms.complaints.models import OPEN_STATUSES, Category, Complaint
 from sqms.org.models import OrgUnit, Staff, UnitKind, User
 
@@ -211,6 +211,8 @@ def load_demo_complaints(
             )
             return
         late = rng.random() < 0.15
+        # Some recent complaints are still being handled, and some of those are late.
+        stuck = now - at < dt.timedelta(days=10) and rng.random() < 0.35
         t = at + hours(rng.uniform(0.3, 3))
         if handler_staff is not None:
             later(
@@ -228,6 +230,8 @@ def load_demo_complaints(
                 lambda: services.complaint_investigate(complaint=c(), actor=handler_user)
             ),
         )
+        if stuck:
+            return
         if rng.random() < 0.1:
             region = region_users.get(store.parent_id)
             t += hours(1)
@@ -360,6 +364,7 @@ def load_demo_complaints(
             step.run()
     with clock.as_of(now):
         services.sla_sweep(now)
+    _replay_registers(rng, start, now, stores, managers)
     return {
         "complaints": Complaint.objects.count(),
         "open": Complaint.objects.filter(status__in=OPEN_STATUSES).count(),
@@ -372,3 +377,34 @@ def _safe(run: Callable[[], object]) -> None:
     operator would skip it."""
     with contextlib.suppress(DomainError, KeyError):
         run()
+
+
+def _replay_registers(
+    rng: random.Random,
+    start: dt.datetime,
+    now: dt.datetime,
+    stores: list[OrgUnit],
+    managers: dict[int, User],
+) -> None:
+    """Each month's registers: most stores submit a few days before the 13th, one submits late,
+    one has not submitted last month's at all (and is flagged to its region)."""
+    month = registers.next_month(registers.month_start(start.astimezone(SH).date()))
+    last = registers.previous_month(registers.month_start(now.astimezone(SH).date()))
+    while month <= last:
+        for i, store in enumerate(stores):
+            reg = registers.register_compile(store, month)
+            if month == last and i == 5:
+                continue  # never submitted: the daily check flags it
+            day = 9 + rng.randrange(4) if not (i == 2 and month != last) else 15
+            at = dt.datetime.combine(reg.due_date.replace(day=day), dt.time(10), SH)
+            if at >= now:
+                continue
+            with clock.as_of(at):
+                _safe(
+                    lambda r=reg, m=managers[store.pk]: registers.register_submit(
+                        actor=m, register=r
+                    )
+                )
+        month = registers.next_month(month)
+    with clock.as_of(now):
+        registers.register_flag_overdue(now.astimezone(SH).date())

@@ -227,7 +227,10 @@ def staff_options(request: HttpRequest) -> HttpResponse:
 
 def _clock_rows(complaint: Complaint, now: dt.datetime) -> list[dict[str, Any]]:
     rows = []
-    for clock in selectors.clocks_for(complaint):
+    # The newest clock of each kind: an update clock restarts with every step, a reopening
+    # starts a new reply clock; the earlier ones are history, counted in the compliance report.
+    latest = {c.kind: c for c in selectors.clocks_for(complaint)}
+    for clock in sorted(latest.values(), key=lambda c: list(ClockKind.values).index(c.kind)):
         rows.append(
             {
                 "clock": clock,
