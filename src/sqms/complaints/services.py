@@ -49,9 +49,9 @@ from sqms.core.workcal import WorkingCalendar
 from sqms.org.models import OrgUnit, Staff, User
 from sqms.org.roles import ROLE_CAPS, Cap
 from sqms.org.selectors import access_for, unit_calendar
+from sqms.org.services import PHONE_RE
 
 Kind = ComplaintEvent.Kind
-PHONE_RE = re.compile(r"^\+?[0-9][0-9 -]{3,28}[0-9]$")
 REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over the phone
 ALLOWED_UPLOADS = {
     "image/jpeg",
