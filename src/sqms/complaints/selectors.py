@@ -182,9 +182,9 @@ def escalations_for(complaint: Complaint) -> list[Escalation]:
 def escalations_to_answer(user: AnyUser) -> QuerySet[Escalation]:
     """Open manual escalations addressed to units where the user handles complaints."""
     access = access_for(user)
-    qs = Escalation.objects.filter(automatic=False, answered_at__isnull=True).select_related(
-        "complaint", "to_unit"
-    )
+    qs = Escalation.objects.filter(
+        automatic=False, answered_at__isnull=True, complaint__status__in=OPEN_STATUSES
+    ).select_related("complaint", "to_unit")
     if access.superuser:
         return qs
     prefixes = access.prefixes(Cap.COMPLAINT_HANDLE)

@@ -212,7 +212,8 @@ def load_demo_complaints(
             return
         late = rng.random() < 0.15
         # Some recent complaints are still being handled, and some of those are late.
-        stuck = now - at < dt.timedelta(days=10) and rng.random() < 0.35
+        # The first store's manager (the `store` login) always has some of these in his list.
+        stuck = now - at < dt.timedelta(days=10) and (rng.random() < 0.35 or store.code == "S001")
         t = at + hours(rng.uniform(0.3, 3))
         if handler_staff is not None:
             later(
@@ -231,6 +232,17 @@ def load_demo_complaints(
             ),
         )
         if stuck:
+            if rng.random() < 0.5:  # beyond the store's authority: waiting for the region
+                later(
+                    t + hours(1),
+                    lambda: _safe(
+                        lambda: services.complaint_escalate(
+                            complaint=c(),
+                            actor=manager,
+                            reason="顾客要求的赔偿超出门店权限，请区域经理决定。",
+                        )
+                    ),
+                )
             return
         if rng.random() < 0.1:
             region = region_users.get(store.parent_id)
