@@ -11,14 +11,15 @@ Per backend, in a fresh database (the same one for SQMS and the floor; helpdesk 
 2. start three servers side by side, each with the same gunicorn command line (read from the
    `sqms serve --no-worker` master: workers, threads, timeouts, keep-alive): SQMS, the floor
    (`bench.floor.wsgi`) and django-helpdesk (bench/helpdesk.py);
-3. reads: each list/dashboard target with `--read-clients` (8) clients; a page that answers 404
-   is reported as "not available (404)" and skipped;
-4. intake: for each number of clients (1, 8, 32) in turn: the floor, SQMS, then each helpdesk
+3. intake: for each number of clients (1, 8, 32) in turn: the floor, SQMS, then each helpdesk
    creation path, so the figures compared are measured minutes apart;
-5. durability: 32 SQMS intake clients, SIGKILL to serve + gunicorn master + workers after
+4. durability: 32 SQMS intake clients, SIGKILL to serve + gunicorn master + workers after
    `--kill-after` seconds, restart, check every acknowledged complaint is there, retry every
    request sent (acknowledged or in flight) with its Idempotency-Key, check nothing doubled,
-   and verify the audit chain.
+   and verify the audit chain;
+5. reads, last (some pages take minutes at 1,000,000 complaints): each list/dashboard target
+   with `--read-clients` (8) clients; a page that answers 404 is reported as "not available
+   (404)", one whose first answer takes over 10 s is reported and not loaded.
 """
 
 from __future__ import annotations
@@ -28,23 +29,26 @@ import datetime as dt
 import http.client
 import json
 import random
-import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
 from bench import helpdesk
-from bench.generate import _name, _phone
+from bench.durability import _db_rows, durability
+from bench.intake import (
+    INTAKE_PATH,
+    _basic,
+    floor_intake,
+    helpdesk_api,
+    helpdesk_form,
+    sqms_intake,
+)
 from bench.load import TIMEOUT_S, Result, Target, fetch, login_session, run_load
 from bench.run import (
     HOST,
@@ -65,25 +69,11 @@ from bench.run import (
 )
 
 PAGE_SIZE = 50
-INTAKE_PATH = "/api/v1/complaints"
-FLOOR_PATH = "/floor/"
 GOAL_FLOOR_RATIO = 0.5
 GOAL_HELPDESK_RATIO = 3.0
 GOAL_P99_MS_AT_8 = 100.0
 GOAL_READ_P95_MS = 300.0
-CHANNELS = ["desk", "hotline", "slip", "web", "api", "email"]
-WHAT = [
-    "结账排队太久，收银台只开了两个",
-    "收银员态度冷淡，找零时把钱扔在台上",
-    "买的酸奶回家发现已经过期三天",
-    "促销标签和结账价格不一致，多收了十二元",
-    "卫生间没有纸，地面很脏",
-    "导购员一直推销办卡，拒绝后很不耐烦",
-    "会员积分没有累计上",
-    "停车场出口收费员不给开发票",
-]
 OPEN = ("received", "assigned", "investigating", "replied", "follow_up")  # OPEN_STATUSES
-CSRF_RE = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 @dataclass(frozen=True)
@@ -129,145 +119,7 @@ class SuiteRun:
     helpdesk_problem: str = ""
 
 
-# --- Request bodies and actions ---------------------------------------------------------------
-
-
-def complaint_body(rng: random.Random, intake: dict[str, Any]) -> dict[str, Any]:
-    """A distinct, valid complaint as a hotline system would post it."""
-    store, employee = rng.choice(intake["stores"])
-    body: dict[str, Any] = {
-        "channel": rng.choice(CHANNELS),
-        "unit": store,
-        "description": f"{rng.choice(WHAT)}（第{rng.randrange(1, 10**6)}号）",
-        "complainant_name": _name(rng),
-        "complainant_phone": _phone(rng),
-        "category": rng.choice(intake["categories"]),
-        "urgency": rng.choice((1, 2, 2, 2, 3)),
-    }
-    if employee and rng.random() < 0.3:
-        body["staff"] = employee
-    return body
-
-
-def _post(
-    conn: http.client.HTTPConnection, path: str, body: bytes, headers: dict[str, str]
-) -> tuple[int, bytes, http.client.HTTPResponse]:
-    conn.request("POST", path, body=body, headers=headers)
-    resp = conn.getresponse()
-    return resp.status, resp.read(), resp
-
-
-def sqms_intake(intake: dict[str, Any], tag: str) -> Callable[..., tuple[int, bytes]]:
-    """POST /api/v1/complaints with the client's own token and a fresh Idempotency-Key."""
-    tokens = intake["tokens"]
-
-    def action(
-        conn: http.client.HTTPConnection, index: int, seq: int, rng: random.Random
-    ) -> tuple[int, bytes]:
-        body = json.dumps(complaint_body(rng, intake), ensure_ascii=False).encode()
-        headers = {
-            "Authorization": f"Bearer {tokens[index % len(tokens)]}",
-            "Content-Type": "application/json",
-            "Idempotency-Key": f"{tag}-{index}-{seq}",
-        }
-        status, data, _resp = _post(conn, INTAKE_PATH, body, headers)
-        return status, data
-
-    return action
-
-
-def floor_intake(intake: dict[str, Any]) -> Callable[..., tuple[int, bytes]]:
-    """POST /floor/ with the same bodies, no auth."""
-
-    def action(
-        conn: http.client.HTTPConnection, index: int, seq: int, rng: random.Random
-    ) -> tuple[int, bytes]:
-        body = json.dumps(complaint_body(rng, intake), ensure_ascii=False).encode()
-        status, data, _r = _post(conn, FLOOR_PATH, body, {"Content-Type": "application/json"})
-        return status, data
-
-    return action
-
-
-def _ticket(rng: random.Random, intake: dict[str, Any]) -> dict[str, str]:
-    c = complaint_body(rng, intake)
-    return {
-        "title": f"{c['unit']} {c['category']}",
-        "body": c["description"],
-        "submitter_email": f"c{rng.randrange(10**9)}@example.cn",
-    }
-
-
-def helpdesk_form(queue_id: int, intake: dict[str, Any]) -> Callable[..., tuple[int, bytes]]:
-    """GET the public form (CSRF token and cookie), POST it; its 302 to the new ticket's page
-    (not followed) is success, reported as 201; a form re-shown with errors as 422."""
-    jars: dict[int, SimpleCookie] = {}
-
-    def action(
-        conn: http.client.HTTPConnection, index: int, seq: int, rng: random.Random
-    ) -> tuple[int, bytes]:
-        jar = jars.setdefault(index, SimpleCookie())
-
-        def cookie() -> dict[str, str]:
-            return {"Cookie": "; ".join(f"{k}={m.value}" for k, m in jar.items())} if jar else {}
-
-        conn.request("GET", "/tickets/submit/", headers=cookie())
-        resp = conn.getresponse()
-        page = resp.read()
-        for raw in resp.headers.get_all("Set-Cookie") or []:
-            jar.load(raw)
-        found = CSRF_RE.search(page)
-        if resp.status != 200 or not found:
-            return resp.status if resp.status != 200 else 599, page[:300]
-        t = _ticket(rng, intake)
-        form = urllib.parse.urlencode(
-            {
-                "csrfmiddlewaretoken": found.group(1).decode(),
-                "queue": str(queue_id),
-                "priority": "3",
-                "due_date": "",
-                **t,
-            }
-        ).encode()
-        headers = {"Content-Type": "application/x-www-form-urlencoded", **cookie()}
-        status, data, r = _post(conn, "/tickets/submit/", form, headers)
-        if status == 302 and "/view/?ticket=" in (r.headers.get("Location") or ""):
-            return 201, data
-        return (422 if status == 200 else status), data[:300]
-
-    return action
-
-
-def helpdesk_api(
-    queue_id: int, intake: dict[str, Any], authorization: str
-) -> Callable[..., tuple[int, bytes]]:
-    """POST /api/tickets/ (DRF) with the given Authorization header."""
-
-    def action(
-        conn: http.client.HTTPConnection, index: int, seq: int, rng: random.Random
-    ) -> tuple[int, bytes]:
-        t = _ticket(rng, intake)
-        payload = {
-            "queue": queue_id,
-            "title": t["title"],
-            "description": t["body"],
-            "submitter_email": t["submitter_email"],
-            "priority": 3,
-        }
-        headers = {"Authorization": authorization, "Content-Type": "application/json"}
-        status, data, _r = _post(conn, "/api/tickets/", json.dumps(payload).encode(), headers)
-        return status, data
-
-    return action
-
-
 # --- Helpers ----------------------------------------------------------------------------------
-
-
-def _basic(user: str, password: str) -> str:
-    import base64
-
-    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 def _gunicorn_command(template: list[str], python: str, app: str, port: int, access: Path):
@@ -289,17 +141,6 @@ def _gunicorn_command(template: list[str], python: str, app: str, port: int, acc
         else:
             out.append(a)
     return [python, "-m", "gunicorn", app, *out]
-
-
-def _db_rows(backend: str, database: str, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
-    """A read straight from the database (not through SQMS), for the durability checks."""
-    if backend == "postgres":
-        import psycopg
-
-        with psycopg.connect(database) as conn:
-            return list(conn.execute(sql.replace("?", "%s"), params).fetchall())
-    with contextlib.closing(sqlite3.connect(database, timeout=30)) as conn:
-        return list(conn.execute(sql, params).fetchall())
 
 
 def _load(
@@ -458,176 +299,6 @@ def read_one(
     log(f"{backend}: {target.name:<27} {_describe(result)}")
     for sample in result.error_samples:
         log(f"    error: {sample}")
-
-
-# --- Durability -------------------------------------------------------------------------------
-
-
-def durability(
-    backend: str,
-    database: str,
-    server: Server,
-    start_server: Callable[[], Server],
-    intake: dict[str, Any],
-    cfg: SuiteConfig,
-    env: dict[str, str],
-    logfile: Path,
-) -> tuple[dict[str, Any], Server]:
-    """Kill the SQMS server mid-run, restart it, check acknowledged complaints and retries."""
-    clients = 32
-    tokens = intake["tokens"]
-    tag = f"dur-{backend}-{int(time.time())}"
-    (before_max,) = _db_rows(
-        backend, database, "SELECT COALESCE(MAX(id), 0) FROM complaints_complaint"
-    )[0]
-    lock = threading.Lock()
-    sent: dict[str, tuple[int, bytes]] = {}  # key -> (client, body)
-    acked: dict[str, str] = {}  # key -> ref, for every 201
-    refused: dict[str, int] = {}  # key -> HTTP status other than 201
-    lost: list[str] = []  # keys whose request got no answer (the kill)
-    stop_at = time.monotonic() + cfg.kill_after_s + 30
-
-    def client(index: int) -> None:
-        rng = random.Random(f"{tag}:{index}")
-        conn = http.client.HTTPConnection(HOST, server.port, timeout=TIMEOUT_S)
-        seq = 0
-        try:
-            while time.monotonic() < stop_at:
-                seq += 1
-                key = f"{tag}-{index}-{seq}"
-                body = json.dumps(complaint_body(rng, intake), ensure_ascii=False).encode()
-                with lock:
-                    sent[key] = (index, body)
-                headers = {
-                    "Authorization": f"Bearer {tokens[index % len(tokens)]}",
-                    "Content-Type": "application/json",
-                    "Idempotency-Key": key,
-                }
-                try:
-                    status, data, _r = _post(conn, INTAKE_PATH, body, headers)
-                except (OSError, http.client.HTTPException):
-                    with lock:
-                        lost.append(key)
-                    return
-                with lock:
-                    if status == 201:
-                        acked[key] = json.loads(data)["ref"]
-                    else:
-                        refused[key] = status
-        finally:
-            conn.close()
-
-    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(clients)]
-    for t in threads:
-        t.start()
-    time.sleep(cfg.kill_after_s)
-    with lock:
-        acked_at_kill = len(acked)
-    server.kill()
-    killed_at = time.monotonic()
-    for t in threads:
-        t.join(timeout=TIMEOUT_S + 5)
-    log(
-        f"{backend}: durability: SIGKILL after {cfg.kill_after_s:.0f} s with {acked_at_kill} "
-        f"acknowledged; {len(acked)} acknowledged in all, {len(lost)} without an answer, "
-        f"{len(refused)} refused"
-    )
-    restarted = start_server()
-    restart_s = time.monotonic() - killed_at
-
-    refs = list(acked.values())
-    found = 0
-    for start in range(0, len(refs), 500):
-        chunk = refs[start : start + 500]
-        marks = ", ".join("?" * len(chunk))
-        found += _db_rows(
-            backend,
-            database,
-            f"SELECT COUNT(*) FROM complaints_complaint WHERE ref IN ({marks})",
-            tuple(chunk),
-        )[0][0]
-    (after_kill,) = _db_rows(
-        backend, database, "SELECT COUNT(*) FROM complaints_complaint WHERE id > ?", (before_max,)
-    )[0]
-
-    # Retry every request that was sent, acknowledged or not, with its own key and body.
-    replay_same = replay_other = created = retry_errors = 0
-    retry_samples: list[str] = []
-    conns: dict[int, http.client.HTTPConnection] = {}
-    for key, (index, body) in sent.items():
-        conn = conns.setdefault(
-            index, http.client.HTTPConnection(HOST, restarted.port, timeout=TIMEOUT_S)
-        )
-        headers = {
-            "Authorization": f"Bearer {tokens[index % len(tokens)]}",
-            "Content-Type": "application/json",
-            "Idempotency-Key": key,
-        }
-        try:
-            status, data, _r = _post(conn, INTAKE_PATH, body, headers)
-        except (OSError, http.client.HTTPException) as exc:
-            conn.close()
-            retry_errors += 1
-            retry_samples.append(f"{key}: {type(exc).__name__}: {exc}")
-            continue
-        if status != 201:
-            retry_errors += 1
-            if len(retry_samples) < 5:
-                retry_samples.append(f"{key}: HTTP {status} {data[:160]!r}")
-            continue
-        ref = json.loads(data)["ref"]
-        if key in acked:
-            if ref == acked[key]:
-                replay_same += 1
-            else:
-                replay_other += 1
-        else:
-            created += 1
-    for conn in conns.values():
-        conn.close()
-    (after_retry,) = _db_rows(
-        backend, database, "SELECT COUNT(*) FROM complaints_complaint WHERE id > ?", (before_max,)
-    )[0]
-    verify = subprocess.run(
-        [sys.executable, "-m", "sqms.cli", "audit", "verify"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    with logfile.open("a") as fh:
-        fh.write(f"$ sqms audit verify\n{verify.stdout}{verify.stderr}\n")
-    report = {
-        "clients": clients,
-        "kill_after_s": cfg.kill_after_s,
-        "sent": len(sent),
-        "acknowledged": len(acked),
-        "acknowledged_found_after_restart": found,
-        "no_answer_at_kill": len(lost),
-        "refused": len(refused),
-        "refused_statuses": sorted(set(refused.values())),
-        "complaints_after_restart": after_kill,
-        "retried": len(sent),
-        "replayed_same_ref": replay_same,
-        "replayed_other_ref": replay_other,
-        "created_on_retry": created,
-        "retry_errors": retry_errors,
-        "retry_error_samples": retry_samples[:5],
-        "complaints_after_retry": after_retry,
-        "distinct_keys": len(sent),
-        "duplicates": after_retry - len(sent),
-        "restart_s": round(restart_s, 2),
-        "audit_verify_exit": verify.returncode,
-        "audit_verify": (verify.stdout + verify.stderr).strip().splitlines()[-1:],
-    }
-    report["ok"] = (
-        found == len(acked)
-        and replay_other == 0
-        and retry_errors == 0
-        and after_retry == len(sent)
-        and verify.returncode == 0
-    )
-    return report, restarted
 
 
 # --- One backend ------------------------------------------------------------------------------
@@ -828,7 +499,7 @@ def suite_backend(backend: str, cfg: SuiteConfig, sr: SuiteRun, env_for: Callabl
 
         log(f"{backend}: durability: 32 intake clients, SIGKILL after {cfg.kill_after_s:.0f} s")
         sr.durability, servers["sqms"] = durability(
-            backend, database, servers["sqms"], start_sqms, intake, cfg, env, logfile
+            backend, database, servers["sqms"], start_sqms, intake, cfg.kill_after_s, env, logfile
         )
         d = sr.durability
         log(
@@ -963,11 +634,11 @@ def table(runs: list[SuiteRun]) -> str:
             note = f"SKIPPED: {sr.run.skipped}" if sr.run.skipped else f"FAILED: {sr.run.failed}"
             rows.append([sr.backend, "", "", note.splitlines()[0][:100], "", "", "", "", "", ""])
     # A row without figures carries its note in the requests column; it must not widen it.
-    measured = [row for row in rows if not row[3] or row[3].isdigit()]
+    measured = [row for row in rows if row[4] or not row[3]]
     widths = [max(len(row[i]) for row in [head, *measured]) for i in range(len(head))]
 
     def line(row: list[str]) -> str:
-        if row[3] and not row[3].isdigit():
+        if row[3] and not row[4]:
             return "  ".join(
                 [row[0].ljust(widths[0]), row[1].ljust(widths[1]), row[2].rjust(widths[2]), row[3]]
             )

@@ -37,7 +37,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from bench.complaints import INTAKE_PATH, complaint_body  # noqa: E402
+from bench.intake import INTAKE_PATH, complaint_body  # noqa: E402
 
 # (label, module, attribute): the suspects, timed by wrapping the module attribute (functions
 # look their callees up in the module at call time, so the wrapper sees every call).
