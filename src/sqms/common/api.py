@@ -203,26 +203,30 @@ def idempotent(
     digest = _payload_digest(request, payload)
     user = request.user
     horizon = timezone.now() - dt.timedelta(hours=settings.SQMS_IDEMPOTENCY_HOURS)
-    IdempotencyRecord.objects.filter(user=user, key=key, created_at__lt=horizon).delete()
     with transaction.atomic():
+        fields = {"method": request.method or "POST", "path": request.path}
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(
-                    user=user,
-                    key=key,
-                    method=request.method or "POST",
-                    path=request.path,
-                    request_digest=digest,
+                    user=user, key=key, request_digest=digest, **fields
                 )
         except IntegrityError:
             existing = IdempotencyRecord.objects.get(user=user, key=key)
-            if existing.request_digest != digest:
+            if existing.created_at < horizon:
+                # Expired (the worker purges these hourly): the key is free again. Checked only
+                # on a collision, so a normal request writes nothing extra.
+                existing.delete()
+                record = IdempotencyRecord.objects.create(
+                    user=user, key=key, request_digest=digest, **fields
+                )
+            elif existing.request_digest != digest:
                 raise DomainError(
                     code="idempotency_key_reused",
                     status=422,
                     message=_("This Idempotency-Key was already used for a different request."),
                 ) from None
-            return Status(existing.status or status, json.loads(existing.body))
+            else:
+                return Status(existing.status or status, json.loads(existing.body))
         # Stored by alias: the replay goes through the same response schema as the original.
         result = out.from_orm(create()).model_dump(mode="json", by_alias=True)
         record.status = status

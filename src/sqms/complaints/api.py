@@ -165,28 +165,31 @@ def _out(
 
 @router.post("", response={201: ComplaintOut})
 def create_complaint(request: HttpRequest, payload: ComplaintIn) -> Status[Any]:
+    # Lookups, validation and deadlines before the idempotency transaction opens (it holds
+    # SQLite's write lock); inside it only the writes.
+    unit = _unit(request, payload.unit, "unit")
+    data = services.Intake(
+        channel=payload.channel,
+        unit=unit,
+        description=payload.description,
+        title=payload.title,
+        received_at=_aware(payload.received_at),
+        complainant_name=payload.complainant_name,
+        complainant_phone=payload.complainant_phone,
+        complainant_email=payload.complainant_email,
+        contact_preference=payload.contact_preference,
+        anonymous=payload.anonymous,
+        staff=_staff(request, payload.staff, "staff"),
+        category=_category(payload.category),
+        urgency=payload.urgency,
+        importance=payload.importance,
+    )
+    actor: Any = request.user
+    prepared = services.intake_prepare(actor=actor, data=data)
+
     def create() -> dict[str, Any]:
-        unit = _unit(request, payload.unit, "unit")
-        data = services.Intake(
-            channel=payload.channel,
-            unit=unit,
-            description=payload.description,
-            title=payload.title,
-            received_at=_aware(payload.received_at),
-            complainant_name=payload.complainant_name,
-            complainant_phone=payload.complainant_phone,
-            complainant_email=payload.complainant_email,
-            contact_preference=payload.contact_preference,
-            anonymous=payload.anonymous,
-            staff=_staff(request, payload.staff, "staff"),
-            category=_category(payload.category),
-            urgency=payload.urgency,
-            importance=payload.importance,
-        )
-        complaint = services.complaint_create(actor=request.user, data=data)  # type: ignore[arg-type]
-        complaint = Complaint.objects.select_related(
-            "unit", "responsible_unit", "staff", "assignee", "category", "merged_into"
-        ).get(pk=complaint.pk)
+        complaint = services.complaint_create(actor=actor, data=data, prepared=prepared)
+        # The objects are in hand: the answer needs no second query.
         return _out(request, complaint)
 
     return idempotent(request, payload, create, ComplaintOut)

@@ -261,6 +261,14 @@ class Complaint(models.Model):
             models.Index(fields=["unit", "received_at"]),
             models.Index(fields=["responsible_unit", "status"]),
             models.Index(fields=["responsible_unit", "received_at"]),
+            # Open lists sort by the next deadline; a partial index keeps them off the closed bulk.
+            models.Index(
+                fields=["next_deadline"],
+                condition=models.Q(
+                    status__in=["received", "assigned", "investigating", "replied", "follow_up"]
+                ),
+                name="complaint_open_by_deadline",
+            ),
             models.Index(fields=["status", "next_deadline"]),
             models.Index(fields=["received_at"]),
             models.Index(fields=["staff", "substantiated"]),

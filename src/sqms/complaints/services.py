@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Min, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -217,9 +217,16 @@ def _stop_clocks(complaint: Complaint, kinds: Iterable[str], at: dt.datetime) ->
 
 def _refresh_deadline(complaint: Complaint) -> None:
     """Keep `next_deadline` (the earliest running deadline) in step with the clocks."""
-    complaint.next_deadline = SlaClock.objects.filter(
-        complaint=complaint, stopped_at__isnull=True, deadline__isnull=False
-    ).aggregate(m=Min("deadline"))["m"]
+    # The complaint's few clocks through the complaint index, the minimum taken here: an
+    # aggregate lets SQLite's planner scan the (stopped_at, deadline) index of every clock.
+    running = [
+        deadline
+        for stopped_at, deadline in SlaClock.objects.filter(complaint_id=complaint.pk).values_list(
+            "stopped_at", "deadline"
+        )
+        if stopped_at is None and deadline is not None
+    ]
+    complaint.next_deadline = min(running, default=None)
 
 
 def _restart_update_clock(complaint: Complaint, at: dt.datetime, cal: WorkingCalendar) -> None:
@@ -329,18 +336,28 @@ def _new_ref(at: dt.datetime) -> str:
     return f"{local:%y%m}-{tail}"
 
 
-@transaction.atomic
-def complaint_create(
+@dataclass
+class PreparedIntake:
+    """What an intake needs that only reads the database: checked input, the responsible
+    unit, the policy, the deadlines and whom to tell. Computed before the transaction."""
+
+    data: Intake
+    received: dt.datetime
+    responsible: OrgUnit
+    follow_up: bool
+    deadlines: list[tuple[str, sla.Target, dt.datetime]]
+    recipients: list[User]
+
+
+def intake_prepare(
     *,
     actor: User | None,
     data: Intake,
     attachments: Sequence[UploadedFile] = (),
     check_scope: bool = True,
     historic: bool = False,
-) -> Complaint:
-    """Register a complaint from any channel and start its clocks. Staff entry and the API need
-    the intake right on the unit; the public form passes `actor=None` (it has no user). A
-    `historic` complaint (an imported paper register) notifies nobody of its arrival."""
+) -> PreparedIntake:
+    """Check an intake and compute its deadlines, writing nothing (DomainError if invalid)."""
     if check_scope:
         _require(actor, Cap.COMPLAINT_INTAKE, data.unit)
     now = current_time()
@@ -354,84 +371,118 @@ def complaint_create(
     responsible = (data.category.route_to if data.category else None) or data.unit
     policy = policy_for(data.channel, data.urgency)
     has_contact = bool((data.complainant_phone or "").strip() or data.complainant_email)
-    follow_up = (policy.follow_up_required if policy else True) and has_contact
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                complaint = Complaint.objects.create(
-                    ref=_new_ref(received),
-                    channel=data.channel,
-                    received_at=received,
-                    complainant_name=(data.complainant_name or "").strip(),
-                    complainant_phone=(data.complainant_phone or "").strip(),
-                    complainant_email=(data.complainant_email or "").strip(),
-                    contact_preference=data.contact_preference,
-                    anonymous=data.anonymous,
-                    unit=data.unit,
-                    staff=data.staff,
-                    category=data.category,
-                    urgency=data.urgency,
-                    importance=data.importance,
-                    title=(data.title or "").strip(),
-                    description=data.description.strip(),
-                    responsible_unit=responsible,
-                    follow_up_required=follow_up,
-                    created_by=actor if actor is not None and actor.is_authenticated else None,
-                )
-                break
-        except IntegrityError:
-            continue  # the tracking code collided; draw another
-    else:  # pragma: no cover - five collisions in a space of 32**8
-        raise DomainError(code="ref_exhausted", message=_("Try again."), status=503)
     cal = calendar_for(responsible, timezone.localdate(received))
+    targets: list[tuple[str, sla.Target]] = []
     if policy is not None:
-        _start_clock(
-            complaint,
-            ClockKind.FIRST_RESPONSE,
-            _target(policy.first_response_amount, policy.first_response_unit),
-            received,
-            cal,
-        )
-        _start_clock(
-            complaint,
-            ClockKind.UPDATE,
-            _target(policy.update_amount, policy.update_unit),
-            received,
-            cal,
-        )
-        _start_clock(
-            complaint,
-            ClockKind.RESOLUTION,
-            _target(policy.resolution_amount, policy.resolution_unit),
-            received,
-            cal,
-        )
-    _refresh_deadline(complaint)
-    _save(complaint, "next_deadline")
-    _event(
-        complaint,
-        Kind.RECEIVED,
-        actor,
-        data={"channel": data.channel},
-        public=True,
-        at=received,
+        for kind, amount, unit in (
+            (ClockKind.FIRST_RESPONSE, policy.first_response_amount, policy.first_response_unit),
+            (ClockKind.UPDATE, policy.update_amount, policy.update_unit),
+            (ClockKind.RESOLUTION, policy.resolution_amount, policy.resolution_unit),
+        ):
+            target = _target(amount, unit)
+            if target is not None:
+                targets.append((kind, target))
+    return PreparedIntake(
+        data=data,
+        received=received,
+        responsible=responsible,
+        follow_up=(policy.follow_up_required if policy else True) and has_contact,
+        deadlines=[(kind, t, sla.clock_deadline(cal, t, received)) for kind, t in targets],
+        recipients=[] if historic else _managers_of(responsible),
     )
-    for upload in attachments:
-        _attach(complaint, upload, actor)
-    _audit(
-        actor,
-        "create",
-        complaint,
-        channel=data.channel,
-        unit=data.unit.code,
-        responsible_unit=responsible.code,
-        category=data.category.code if data.category else None,
-    )
-    if not historic:
-        _notify_unit(
-            responsible,
-            _("New complaint %(ref)s at %(unit)s") % {"ref": complaint.ref, "unit": data.unit.name},
+
+
+def complaint_create(
+    *,
+    actor: User | None,
+    data: Intake,
+    attachments: Sequence[UploadedFile] = (),
+    check_scope: bool = True,
+    historic: bool = False,
+    prepared: PreparedIntake | None = None,
+) -> Complaint:
+    """Register a complaint from any channel and start its clocks. Staff entry and the API need
+    the intake right on the unit; the public form passes `actor=None` (it has no user). A
+    `historic` complaint (an imported paper register) notifies nobody of its arrival. Callers
+    that open their own transaction pass `prepared` (from `intake_prepare`, called before it)
+    so that the reads stay outside: on SQLite a transaction holds the write lock throughout."""
+    if prepared is None:
+        prepared = intake_prepare(
+            actor=actor,
+            data=data,
+            attachments=attachments,
+            check_scope=check_scope,
+            historic=historic,
+        )
+    received, responsible, follow_up = prepared.received, prepared.responsible, prepared.follow_up
+    deadlines, recipients = prepared.deadlines, prepared.recipients
+    with transaction.atomic():
+        for _attempt in range(5):
+            try:
+                with transaction.atomic():
+                    complaint = Complaint.objects.create(
+                        ref=_new_ref(received),
+                        channel=data.channel,
+                        received_at=received,
+                        complainant_name=(data.complainant_name or "").strip(),
+                        complainant_phone=(data.complainant_phone or "").strip(),
+                        complainant_email=(data.complainant_email or "").strip(),
+                        contact_preference=data.contact_preference,
+                        anonymous=data.anonymous,
+                        unit=data.unit,
+                        staff=data.staff,
+                        category=data.category,
+                        urgency=data.urgency,
+                        importance=data.importance,
+                        title=(data.title or "").strip(),
+                        description=data.description.strip(),
+                        responsible_unit=responsible,
+                        follow_up_required=follow_up,
+                        created_by=actor if actor is not None and actor.is_authenticated else None,
+                        next_deadline=min((d for _k, _t, d in deadlines), default=None),
+                    )
+                    break
+            except IntegrityError:
+                continue  # the tracking code collided; draw another
+        else:  # pragma: no cover - five collisions in a space of 32**8
+            raise DomainError(code="ref_exhausted", message=_("Try again."), status=503)
+        SlaClock.objects.bulk_create(
+            SlaClock(
+                complaint=complaint,
+                kind=kind,
+                target_amount=t.amount,
+                target_unit=t.unit.value,
+                started_at=received,
+                deadline=deadline,
+            )
+            for kind, t, deadline in deadlines
+        )
+        _event(
             complaint,
+            Kind.RECEIVED,
+            actor,
+            data={"channel": data.channel},
+            public=True,
+            at=received,
+        )
+        for upload in attachments:
+            _attach(complaint, upload, actor)
+        if recipients:
+            notify(
+                users=recipients,
+                title=_("New complaint %(ref)s at %(unit)s")
+                % {"ref": complaint.ref, "unit": data.unit.name},
+                url=reverse("complaints:detail", args=[complaint.pk]),
+            )
+        # Last: the audit chain's head row stays locked only until the commit that follows.
+        _audit(
+            actor,
+            "create",
+            complaint,
+            channel=data.channel,
+            unit=data.unit.code,
+            responsible_unit=responsible.code,
+            category=data.category.code if data.category else None,
         )
     return complaint
 
