@@ -72,7 +72,7 @@ class IntakeForm(forms.Form):
         label=_("Importance"), choices=Level.choices, coerce=int, initial=Level.NORMAL
     )
     received_at = forms.DateTimeField(
-        label=_("Received"),
+        label=pgettext_lazy("time", "Received"),
         required=False,
         widget=DATETIME,
         help_text=_("Leave empty for now; fill in for a slip or letter received earlier."),
