@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres lint bench env clean
+.PHONY: run test test-sqlite test-postgres lint bench env clean messages
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -44,6 +44,14 @@ lint: env
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/sqms makemigrations --check --dry-run
+
+## make messages: refresh the zh_Hans catalogues after changing text (needs GNU gettext).
+## An app with its own locale/ keeps its strings (code and templates under the app) there;
+## everything else goes to src/sqms/locale.
+APP_CATALOGUES := $(patsubst src/sqms/%/locale,%,$(wildcard src/sqms/*/locale))
+messages: env
+	cd src/sqms && ../../$(BIN)/sqms makemessages -l zh_Hans --no-obsolete $(foreach a,$(APP_CATALOGUES),-i '$(a)/*')
+	for app in $(APP_CATALOGUES); do (cd src/sqms/$$app && ../../../$(BIN)/sqms makemessages -l zh_Hans --no-obsolete) || exit 1; done
 
 bench: env
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -1,6 +1,7 @@
-"""The Simplified Chinese catalogue: complete, not fuzzy, placeholders intact, and compilable.
+"""The Simplified Chinese catalogues: complete, not fuzzy, placeholders intact, and compilable.
 
-These tests read the .po file only; they need neither a database nor compiled .mo files.
+The project's catalogue (src/sqms/locale) and every app's own (src/sqms/<app>/locale) are each
+checked. These tests read the .po files only; they need neither a database nor compiled .mo files.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import pytest
 
 import sqms
 
-PO_PATH = Path(sqms.__file__).resolve().parent / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+SRC = Path(sqms.__file__).resolve().parent
+PO_PATH = SRC / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
+PO_PATHS = [PO_PATH, *sorted(SRC.glob("*/locale/zh_Hans/LC_MESSAGES/django.po"))]
 
 # printf-style (named or positional, e.g. %(name)s, %(n)d, %(k)r, %s) and str.format-style ({name}).
 # "%%" is a literal percent sign, not a placeholder.
@@ -24,8 +27,13 @@ PRINTF_RE = re.compile(r"%%|%(?:\([^)]*\))?[-#0 +]*(?:\*|\d+)?(?:\.\d+)?[diouxXe
 BRACE_RE = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}|\{\d*\}")
 
 
+@pytest.fixture(scope="module", params=PO_PATHS, ids=lambda p: str(p.relative_to(SRC)))
+def po(request: pytest.FixtureRequest) -> polib.POFile:
+    return polib.pofile(str(request.param))
+
+
 @pytest.fixture(scope="module")
-def po() -> polib.POFile:
+def project_po() -> polib.POFile:
     return polib.pofile(str(PO_PATH))
 
 
@@ -104,9 +112,10 @@ def test_leading_and_trailing_newlines_match(po: polib.POFile) -> None:
 
 
 @pytest.mark.skipif(shutil.which("msgfmt") is None, reason="msgfmt (GNU gettext) is not installed")
-def test_msgfmt_check_format() -> None:
+@pytest.mark.parametrize("po_path", PO_PATHS, ids=lambda p: str(p.relative_to(SRC)))
+def test_msgfmt_check_format(po_path: Path) -> None:
     result = subprocess.run(
-        ["msgfmt", "--check-format", "-o", "/dev/null", str(PO_PATH)],
+        ["msgfmt", "--check-format", "-o", "/dev/null", str(po_path)],
         capture_output=True,
         text=True,
         check=False,
@@ -114,9 +123,9 @@ def test_msgfmt_check_format() -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_compiled_catalogue_translates(po: polib.POFile, tmp_path: Path) -> None:
+def test_compiled_catalogue_translates(project_po: polib.POFile, tmp_path: Path) -> None:
     mo_path = tmp_path / "django.mo"
-    po.save_as_mofile(str(mo_path))
+    project_po.save_as_mofile(str(mo_path))
     with mo_path.open("rb") as f:
         catalogue = gettext.GNUTranslations(f)
     assert catalogue.gettext("Log in") == "登录"
@@ -128,3 +137,20 @@ def test_compiled_catalogue_translates(po: polib.POFile, tmp_path: Path) -> None
     )
     for n in (1, 5):
         assert catalogue.ngettext("%(n)s person", "%(n)s people", n) % {"n": n} == f"{n} 人"
+
+
+def test_catalogues_agree() -> None:
+    # Django merges the catalogues, the project's winning; a word translated two ways in two
+    # catalogues would change with the page it is on.
+    seen: dict[tuple[str, str], tuple[str, str]] = {}
+    clashes = []
+    for path in PO_PATHS:
+        for e in _entries(polib.pofile(str(path))):
+            key = (e.msgctxt or "", e.msgid)
+            text = " | ".join(_translations(e))
+            if key in seen and seen[key][1] != text:
+                clashes.append(
+                    f"{e.msgid!r}: {seen[key][1]!r} ({seen[key][0]}) vs {text!r} ({path})"
+                )
+            seen.setdefault(key, (str(path.relative_to(SRC)), text))
+    assert not clashes, "\n".join(clashes)

@@ -370,3 +370,15 @@ def test_sections_of_the_wrong_shape_are_named(db, tmp_path, complaints, loc):
     expected = loc or ["complaints", "categories", 0, "code"]
     assert [e.loc for e in exc.value.errors] == [expected]
     assert rules_state() == before
+
+
+def test_a_section_no_app_takes_is_refused_by_name(db, tmp_path):
+    # A misspelt section ("complaint:") would otherwise be ignored without a word.
+    before = rules_state()
+    data = retail()
+    data["complaint"] = data.pop("complaints")
+    with pytest.raises(DomainError) as exc:
+        pack_load(str(write(tmp_path, data, "typo.yaml")))
+    assert exc.value.message == "typo.yaml has sections SQMS does not know: complaint."
+    assert [(e.loc, e.msg) for e in exc.value.errors] == [(["complaint"], "Unknown section.")]
+    assert rules_state() == before

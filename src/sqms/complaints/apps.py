@@ -6,3 +6,6 @@ class ComplaintsConfig(AppConfig):
     name = "sqms.complaints"
     label = "complaints"
     verbose_name = _("Complaints")
+    # The `complaints` section of an industry pack (sqms.packs.loader).
+    pack_section = "complaints"
+    pack_apply = "sqms.complaints.configuration.complaint_config_apply"

@@ -1,23 +1,33 @@
-"""Industry packs: YAML files of rules (categories, time limits, …) that differ between
-organisations. A pack is validated whole and applied in one transaction, section by section,
-through each app's own configuration services."""
+"""Industry packs: YAML files of rules (categories, time limits, checklists, …) that differ
+between organisations. A pack is validated whole and applied in one transaction, section by
+section, through each app's own configuration services.
+
+An app takes a section of a pack by naming it on its AppConfig: `pack_section = "complaints"` and
+`pack_apply = "sqms.complaints.configuration.complaint_config_apply"` (called with keyword
+arguments `actor`, `data` — the section — and `pack`, the pack's name; it returns warnings and
+raises DomainError naming each mistake). Sections are applied in INSTALLED_APPS order, so an app
+may refer to what an app before it loaded."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+from django.apps import apps
 from django.db import transaction
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from sqms.common.errors import DomainError, FieldError
-from sqms.complaints.configuration import complaint_config_apply
+from django.utils.module_loading import import_string
 from sqms.org.models import User
 
 PACK_DIR = Path(__file__).resolve().parent / "data"
+# Keys of a pack that are about the pack itself, not a section for an app.
+PACK_META_KEYS = frozenset({"name", "title", "description", "version"})
 
 
 @dataclass
@@ -84,15 +94,34 @@ def pack_path(name: str) -> Path:
     )
 
 
+def pack_sections() -> list[tuple[str, Callable[..., list[str]]]]:
+    """(section, apply function) for each installed app that takes a pack section."""
+    sections = []
+    for config in apps.get_app_configs():
+        section = getattr(config, "pack_section", None)
+        if section:
+            sections.append((str(section), import_string(config.pack_apply)))
+    return sections
+
+
 @transaction.atomic
 def pack_load(name: str, *, actor: User | None = None) -> list[str]:
     """Load a pack by name (or from a YAML file path); returns warnings. Nothing is changed if
     any section is invalid."""
     path = pack_path(name)
     data = _read(path)
-    warnings: list[str] = []
-    if "complaints" in data:
-        warnings += complaint_config_apply(
-            actor=actor, data=data["complaints"], pack=str(data["name"])
+    sections = pack_sections()
+    known = {section for section, _apply in sections}
+    unknown = sorted(str(key) for key in data if key not in known and key not in PACK_META_KEYS)
+    if unknown:
+        raise DomainError(
+            code="invalid_pack",
+            message=_("%(file)s has sections SQMS does not know: %(unknown)s.")
+            % {"file": path.name, "unknown": ", ".join(unknown)},
+            errors=[FieldError(loc=[key], msg=_("Unknown section.")) for key in unknown],
         )
+    warnings: list[str] = []
+    for section, apply in sections:
+        if section in data:
+            warnings += apply(actor=actor, data=data[section], pack=str(data["name"]))
     return warnings
