@@ -132,6 +132,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the writer; IMMEDIATE transactions take the write lock at BEGIN,
     # so two writers queue on the busy timeout instead of failing with "database is locked" when
     # a read transaction tries to upgrade. Persistent connections keep the PRAGMAs set once.
+    # Our backend queues writers fairly in front of SQLite's lock (sqms/common/sqlite/base.py).
+    _db["ENGINE"] = "sqms.common.sqlite"
     _db["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

@@ -28,7 +28,9 @@ def _db() -> dict[str, object]:
 
 
 def _is_sqlite() -> bool:
-    return str(_db()["ENGINE"]).endswith("sqlite3")
+    from django.db import connection
+
+    return connection.vendor == "sqlite"
 
 
 def _pg_env() -> tuple[list[str], dict[str, str]]:

@@ -1,0 +1,73 @@
+"""The SQLite backend's writers' queue: a transaction waits in the queue while another holds it,
+and enters the moment that one commits, rolls back or closes its connection."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.db import connection
+from django.db.utils import ConnectionHandler
+
+
+def _settings(name: str) -> dict:
+    # Our backend on a file of its own, whichever database the suite runs on. SQLite's own busy
+    # timeout is 50 ms: a writer that waited there instead of in the queue would fail.
+    return {
+        **connection.settings_dict,
+        "ENGINE": "sqms.common.sqlite",
+        "NAME": name,
+        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 0.05},
+        "TEST": {},
+    }
+
+
+@pytest.fixture
+def handler(tmp_path, django_db_blocker):
+    with django_db_blocker.unblock():
+        yield ConnectionHandler({"default": _settings(str(tmp_path / "queue.sqlite3"))})
+
+
+def _begin(conn) -> None:
+    conn.ensure_connection()
+    conn._start_transaction_under_autocommit()
+
+
+@pytest.mark.parametrize("end", ["commit", "rollback", "close"])
+def test_a_waiting_writer_enters_when_the_holder_ends(handler, end):
+    holder = handler.create_connection("default")
+    _begin(holder)
+    holder.cursor().execute("CREATE TABLE t (x INTEGER)")
+    entered = threading.Event()
+    failures: list[BaseException] = []
+
+    def writer() -> None:
+        conn = handler.create_connection("default")
+        try:
+            _begin(conn)
+            entered.set()
+            conn.cursor().execute("SELECT 1")
+            conn.commit()
+        except BaseException as exc:  # reported to the test thread below
+            failures.append(exc)
+        finally:
+            conn.close()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    # Queued behind the holder, not refused and not running beside it.
+    assert not entered.wait(0.3)
+    getattr(holder, end)()
+    assert entered.wait(10)
+    thread.join(10)
+    assert failures == []
+    holder.close()
+
+
+def test_in_memory_databases_have_no_queue(django_db_blocker):
+    conn = ConnectionHandler({"default": _settings(":memory:")}).create_connection("default")
+    with django_db_blocker.unblock():
+        _begin(conn)
+    assert conn._queue_fd is None
+    conn.rollback()
+    conn.close()
