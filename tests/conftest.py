@@ -33,6 +33,15 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PASSWORD = "correct horse battery staple 42"
 
 
+@pytest.fixture(autouse=True)
+def _no_built_calendars_from_other_tests():
+    # Each test's database is rolled back, revisions included; calendars built in one test
+    # must not serve the next.
+    from sqms.common.calendars import forget_built_calendars
+
+    forget_built_calendars()
+
+
 @dataclass
 class Org:
     hq: OrgUnit

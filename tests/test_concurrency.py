@@ -1,7 +1,8 @@
-"""Concurrent writers on a real database file: with WAL, IMMEDIATE transactions and the busy
-timeout, parallel service writes all succeed, and the audit chain (whose head every writer
-locks) stays one unbroken chain."""
+"""Concurrent writers on a real database file: with WAL, IMMEDIATE transactions and the writers'
+queue, parallel service writes all succeed, and the audit chain (whose head every writer locks)
+stays one unbroken chain. Clients racing with one Idempotency-Key create one complaint."""
 
+import json
 import os
 import subprocess
 import sys
@@ -76,6 +77,80 @@ def test_concurrent_writers_postgresql(tmp_path):
     admin.execute(f'CREATE DATABASE "{name}"')
     try:
         _hammer(_env(tmp_path, DATABASE_URL=PG_URL.rsplit("/", 1)[0] + f"/{name}"), tmp_path)
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+RACER = """
+import json, sys
+from django.test import Client
+body = json.dumps({{"channel": "hotline", "unit": "S001", "description": "同一个电话，重复提交",
+                   "complainant_name": "王女士", "complainant_phone": "13800001111"}})
+answers = []
+for i in range({n}):
+    r = Client().post("/api/v1/complaints", body, content_type="application/json",
+                      HTTP_AUTHORIZATION="Bearer " + sys.argv[1],
+                      HTTP_IDEMPOTENCY_KEY=f"race-{{i}}", HTTP_HOST="127.0.0.1")
+    answers.append([r.status_code, r.json()["ref"]])
+print(json.dumps(answers))
+"""
+
+
+def _race(env: dict[str, str], tmp_path: Path, racers: int = 4, keys: int = 15) -> None:
+    sqms(env, "migrate", "-v0")
+    sqms(env, "demo", "--seed", "3", "--months", "0")
+    token = sqms(env, "token", "create", "--user", "hotline").strip()
+    script = tmp_path / "racer.py"
+    script.write_text(RACER.format(n=keys))
+    runner = (
+        "import django, runpy, sys; django.setup(); "
+        f"sys.argv=['r', sys.argv[1]]; runpy.run_path({str(script)!r})"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", runner, token],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(racers)
+    ]
+    answers = []
+    for p in procs:
+        out, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err[-2000:]
+        answers.append(json.loads(out))
+    # Every racer got 201 and, key by key, the same complaint.
+    for i in range(keys):
+        assert {a[i][0] for a in answers} == {201}
+        assert len({a[i][1] for a in answers}) == 1
+    count = sqms(
+        env,
+        "shell",
+        "--no-imports",
+        "-c",
+        "from sqms.complaints.models import Complaint; "
+        "print(Complaint.objects.filter(description='同一个电话，重复提交').count())",
+    )
+    assert count.strip() == str(keys)
+    assert "audit log intact" in sqms(env, "audit", "verify")
+
+
+def test_clients_racing_with_one_idempotency_key_create_once_sqlite(tmp_path):
+    _race(_env(tmp_path), tmp_path)
+
+
+def test_clients_racing_with_one_idempotency_key_create_once_postgresql(tmp_path):
+    try:
+        admin = psycopg.connect(PG_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError:
+        pytest.skip("PostgreSQL not reachable: the PostgreSQL idempotency race was NOT run")
+    name = f"sqms_race_{uuid.uuid4().hex[:8]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        _race(_env(tmp_path, DATABASE_URL=PG_URL.rsplit("/", 1)[0] + f"/{name}"), tmp_path)
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()

@@ -134,6 +134,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # a read transaction tries to upgrade. Persistent connections keep the PRAGMAs set once.
     # Our backend queues writers fairly in front of SQLite's lock (sqms/common/sqlite/base.py).
     _db["ENGINE"] = "sqms.common.sqlite"
+    # The test suite's database lives in memory (what Django does for its own SQLite engine).
+    _db["TEST"] = {"NAME": ":memory:"}
     _db["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

@@ -97,6 +97,7 @@ def test_2027_is_unknown_until_official_days_are_entered(standard, people):
     off = official_day_set(actor=people.quality, date=new_year, kind=DayKind.OFF, name="元旦")
     on = official_day_set(actor=people.quality, date=make_up_saturday, kind=DayKind.WORKING)
 
+    standard.refresh_from_db()  # as read by the next request
     cal = working_calendar(standard, around=new_year)
     assert cal.is_working_day(new_year) is False
     assert cal.is_working_day(make_up_saturday) is True
@@ -507,3 +508,20 @@ def test_calendar_services_check_the_actor_themselves(people, standard):
     assert calendar_state() == before
     official_day_set(actor=people.quality, date=dt.date(2027, 1, 1), kind="off")
     assert calendar_state() != before
+
+
+# --- Built calendars are kept per process, never stale -----------------------------------------
+
+
+def test_a_built_calendar_is_reused_until_the_calendar_changes(standard, people, org):
+    day = dt.date(2026, 10, 13)
+    first = working_calendar(unit_calendar(org.s1), around=day)
+    assert working_calendar(unit_calendar(org.s1), around=day) is first
+    calendar_override_set(actor=people.quality, calendar=standard, date=day, kind=DayKind.OFF)
+    # Another process would read the calendar again: the new revision rebuilds it.
+    changed = working_calendar(unit_calendar(org.s1), around=day)
+    assert changed is not first
+    assert (first.is_working_day(day), changed.is_working_day(day)) == (True, False)
+    official_day_set(actor=people.quality, date=dt.date(2026, 10, 14), kind=DayKind.OFF)
+    again = working_calendar(unit_calendar(org.s1), around=day)
+    assert again.is_working_day(dt.date(2026, 10, 14)) is False

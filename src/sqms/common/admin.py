@@ -34,15 +34,26 @@ class OverrideInline(admin.TabularInline):
     model = CalendarOverride
     extra = 0
 
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+# Calendars are changed on the Calendars pages, through the services (audit, and the revision
+# that tells every process its built calendars are stale).
 @admin.register(WorkCalendar)
-class WorkCalendarAdmin(admin.ModelAdmin):
+class WorkCalendarAdmin(ReadOnlyAdmin):
     list_display = ["code", "name", "follow_official_holidays", "is_default"]
     inlines = [OverrideInline]
 
 
 @admin.register(OfficialDay)
-class OfficialDayAdmin(admin.ModelAdmin):
+class OfficialDayAdmin(ReadOnlyAdmin):
     list_display = ["date", "kind", "name"]
 
 

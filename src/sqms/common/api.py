@@ -187,8 +187,13 @@ def idempotent(
     status: int = 201,
 ) -> Status[Any]:
     """Run `create` once per Idempotency-Key. A retry with the same key and body replays the stored
-    answer and creates nothing; the same key with another body is refused. The record and the
-    creation share one transaction, so a failed creation leaves no record behind."""
+    answer and creates nothing; the same key with another body is refused. The record is written
+    with the creation, in its transaction, so a failed creation leaves no record behind and an
+    acknowledged one always has its record.
+
+    The key is looked up before the transaction (on SQLite it holds the write lock): two requests
+    racing with one key both create, the second's record then collides with the first's, its
+    transaction rolls back whole, and it replays the first's answer."""
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
         return Status(status, out.from_orm(create()))
@@ -203,33 +208,39 @@ def idempotent(
     digest = _payload_digest(request, payload)
     user = request.user
     horizon = timezone.now() - dt.timedelta(hours=settings.SQMS_IDEMPOTENCY_HOURS)
-    with transaction.atomic():
-        fields = {"method": request.method or "POST", "path": request.path}
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    user=user, key=key, request_digest=digest, **fields
-                )
-        except IntegrityError:
-            existing = IdempotencyRecord.objects.get(user=user, key=key)
-            if existing.created_at < horizon:
-                # Expired (the worker purges these hourly): the key is free again. Checked only
-                # on a collision, so a normal request writes nothing extra.
-                existing.delete()
-                record = IdempotencyRecord.objects.create(
-                    user=user, key=key, request_digest=digest, **fields
-                )
-            elif existing.request_digest != digest:
-                raise DomainError(
-                    code="idempotency_key_reused",
-                    status=422,
-                    message=_("This Idempotency-Key was already used for a different request."),
-                ) from None
-            else:
-                return Status(existing.status or status, json.loads(existing.body))
-        # Stored by alias: the replay goes through the same response schema as the original.
-        result = out.from_orm(create()).model_dump(mode="json", by_alias=True)
-        record.status = status
-        record.body = json.dumps(result, ensure_ascii=False)
-        record.save(update_fields=["status", "body"])
+    existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    expired = existing is not None and existing.created_at < horizon
+    if existing is not None and not expired:
+        return _replay(existing, digest, status)
+    try:
+        with transaction.atomic():
+            if expired:
+                # The worker purges expired keys hourly; one met here is free again.
+                IdempotencyRecord.objects.filter(pk=existing.pk).delete()  # type: ignore[union-attr]
+            # Stored by alias: the replay goes through the same response schema as the original.
+            result = out.from_orm(create()).model_dump(mode="json", by_alias=True)
+            IdempotencyRecord.objects.create(
+                user=user,
+                key=key,
+                request_digest=digest,
+                method=request.method or "POST",
+                path=request.path,
+                status=status,
+                body=json.dumps(result, ensure_ascii=False),
+            )
+    except IntegrityError:
+        winner = IdempotencyRecord.objects.filter(user=user, key=key).first()
+        if winner is None:
+            raise  # not the key: another constraint of the creation itself
+        return _replay(winner, digest, status)
     return Status(status, result)
+
+
+def _replay(record: IdempotencyRecord, digest: str, status: int) -> Status[Any]:
+    if record.request_digest != digest:
+        raise DomainError(
+            code="idempotency_key_reused",
+            status=422,
+            message=_("This Idempotency-Key was already used for a different request."),
+        )
+    return Status(record.status or status, json.loads(record.body))

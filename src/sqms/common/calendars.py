@@ -8,6 +8,8 @@ the database; the chinesecalendar package; the weekly pattern.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import threading
 from typing import Any
 
 from django.db import transaction
@@ -15,7 +17,13 @@ from django.utils.translation import gettext as _
 
 from sqms.common.audit import audit_record, snapshot
 from sqms.common.errors import DomainError, FieldError, PermissionDenied, field_error
-from sqms.common.models import CalendarOverride, DayKind, OfficialDay, WorkCalendar
+from sqms.common.models import (
+    CalendarOverride,
+    DayKind,
+    OfficialDay,
+    WorkCalendar,
+    new_revision,
+)
 from sqms.core.holidays import official_days
 from sqms.core.workcal import WorkingCalendar
 
@@ -75,7 +83,41 @@ def _usual_hours(weekly: dict[int, Intervals]) -> Intervals:
 
 def working_calendar(wc: WorkCalendar, around: dt.date, years: int = 1) -> WorkingCalendar:
     """The pure calendar for `wc`, with overrides filled in from `years` before `around` to
-    `years + 1` after it (enough for any time limit counted from a date near `around`)."""
+    `years + 1` after it (enough for any time limit counted from a date near `around`).
+
+    Built calendars are kept in this process under the calendar's id and revision, which every
+    service that changes a calendar's overrides or the official days draws anew: a process never
+    uses a stale one, whichever process made the change. Building one costs three queries and
+    a few thousand dates; every complaint intake needs one. Pass `wc` as read after any change
+    (as every request reads it)."""
+    if not wc.pk:
+        return _build(wc, around, years)
+    key = (
+        wc.pk,
+        wc.revision,
+        around.year,
+        years,
+        wc.follow_official_holidays,
+        wc.timezone,
+        json.dumps(wc.weekly_hours, sort_keys=True),
+    )
+    built = _BUILT.get(key)
+    if built is None:
+        built = _build(wc, around, years)
+        with _BUILT_LOCK:
+            if len(_BUILT) >= _BUILT_MAX:
+                _BUILT.pop(next(iter(_BUILT)))
+            _BUILT[key] = built
+    return built
+
+
+# (calendar id, revision, year, …) → built calendar; the oldest goes first when full.
+_BUILT: dict[tuple[Any, ...], WorkingCalendar] = {}
+_BUILT_LOCK = threading.Lock()
+_BUILT_MAX = 128
+
+
+def _build(wc: WorkCalendar, around: dt.date, years: int) -> WorkingCalendar:
     weekly = _weekly(wc)
     usual = _usual_hours(weekly)
     start = dt.date(around.year - years, 1, 1)
@@ -96,6 +138,22 @@ def working_calendar(wc: WorkCalendar, around: dt.date, years: int = 1) -> Worki
         else:
             overrides[row.date] = parse_hours(row.hours) if row.hours else usual
     return WorkingCalendar(weekly=weekly, overrides=overrides, tz=wc.timezone)
+
+
+def _revise(calendar: WorkCalendar | None = None) -> None:
+    """A new revision for one calendar, or for all of them (the official days changed)."""
+    rows = WorkCalendar.objects.all()
+    revision = new_revision()
+    if calendar is not None:
+        rows = rows.filter(pk=calendar.pk)
+        calendar.revision = revision  # the caller's object is current too
+    rows.update(revision=revision)
+
+
+def forget_built_calendars() -> None:
+    """Drop this process's built calendars (tests: a rolled-back database reuses revisions)."""
+    with _BUILT_LOCK:
+        _BUILT.clear()
 
 
 def default_calendar() -> WorkCalendar:
@@ -188,6 +246,7 @@ def calendar_override_set(
         date=date,
         defaults={"kind": kind, "hours": clean_hours, "note": note.strip()[:200]},
     )
+    _revise(calendar)
     audit_record(
         actor=actor,
         action="calendar.override.set",
@@ -208,6 +267,7 @@ def calendar_override_remove(*, actor: Any, override: CalendarOverride, reason: 
         before=snapshot(override, ["date", "kind", "hours", "note"]),
         note=reason,
     )
+    _revise(override.calendar)
     override.delete()
 
 
@@ -221,6 +281,7 @@ def official_day_set(*, actor: Any, date: dt.date, kind: str, name: str = "") ->
     row, _created = OfficialDay.objects.update_or_create(
         date=date, defaults={"kind": kind, "name": name.strip()[:80]}
     )
+    _revise()
     audit_record(
         actor=actor,
         action="calendar.official.set",

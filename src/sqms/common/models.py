@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -62,6 +64,10 @@ class AuditChainHead(models.Model):
         return f"audit chain at #{self.seq}"
 
 
+def new_revision() -> int:
+    return secrets.randbits(62)
+
+
 class WorkCalendar(models.Model):
     """A working calendar: a weekly pattern of working hours, optionally on top of the official
     Chinese holiday list, with this calendar's own date overrides (both directions)."""
@@ -77,6 +83,10 @@ class WorkCalendar(models.Model):
         help_text=_("Public holidays and make-up working days published by the State Council."),
     )
     is_default = models.BooleanField(_("default calendar"), default=False)
+    # Drawn anew by every service that changes what the calendar computes (its overrides, the
+    # official days): built calendars are kept per process under (id, revision). Random, not a
+    # counter, so that a reused id (a rolled-back creation, a restored backup) never matches.
+    revision = models.BigIntegerField(_("revision"), default=new_revision, editable=False)
 
     class Meta:
         verbose_name = _("working calendar")

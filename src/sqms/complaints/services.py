@@ -416,7 +416,9 @@ def complaint_create(
         )
     received, responsible, follow_up = prepared.received, prepared.responsible, prepared.follow_up
     deadlines, recipients = prepared.deadlines, prepared.recipients
-    with transaction.atomic():
+    # Inside a caller's transaction (the API's idempotency record) no savepoint is needed: a
+    # failure here fails the caller's transaction whole.
+    with transaction.atomic(savepoint=False):
         for _attempt in range(5):
             try:
                 with transaction.atomic():

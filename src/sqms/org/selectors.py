@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from sqms.common.calendars import default_calendar
@@ -261,10 +261,14 @@ def mask_phone(phone: str) -> str:
 def unit_calendar(unit: OrgUnit) -> WorkCalendar:
     """The unit's own working calendar, else its nearest ancestor's, else the default one."""
     ids = unit.ancestor_ids()
-    cal_by_unit = dict(
-        OrgUnit.objects.filter(pk__in=ids, calendar__isnull=False).values_list("pk", "calendar_id")
+    depth = {uid: i for i, uid in enumerate(ids)}
+    # One query: the calendars of the unit and its ancestors, and the default one.
+    rows = list(
+        WorkCalendar.objects.filter(Q(orgunit__in=ids) | Q(is_default=True))
+        .annotate(for_unit=F("orgunit__id"))
+        .order_by("pk")
     )
-    for uid in reversed(ids):
-        if uid in cal_by_unit:
-            return WorkCalendar.objects.get(pk=cal_by_unit[uid])
-    return default_calendar()
+    own = [c for c in rows if c.for_unit in depth]
+    if own:
+        return max(own, key=lambda c: depth[c.for_unit])
+    return rows[0] if rows else default_calendar()
