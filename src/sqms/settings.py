@@ -266,6 +266,8 @@ DEFAULT_FROM_EMAIL = env("SQMS_EMAIL_FROM", "sqms@localhost")
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500
 SQMS_API_PAGE_MAX = 500
+# Lists on pages count at most this many rows ("more than 10,000": narrow the filter).
+SQMS_LIST_COUNT_CAP = 10_000
 SQMS_IDEMPOTENCY_HOURS = envint("SQMS_IDEMPOTENCY_HOURS", 24)
 # The address people reach SQMS at: links in e-mails and on the printed QR posters.
 SQMS_BASE_URL = env("SQMS_BASE_URL", f"http://127.0.0.1:{env('PORT', '8000')}")

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,6 +21,7 @@ from sqms.common.forms import form_errors
 from sqms.common.http import scoped
 from sqms.common.models import Notification
 from sqms.common.notifications import notification_mark_read
+from sqms.common.paging import CappedPaginator
 from sqms.complaints import forms as f
 from sqms.complaints import selectors, services
 from sqms.complaints.models import (
@@ -101,7 +101,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
         order=request.GET.get("order", ""),
     )
     qs = selectors.complaint_list_for_user(request.user, flt)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(qs, 50).get_page(request.GET.get("page"))
     now = timezone.now()
     rows = [(c, _remaining(c.next_deadline, now) if c.is_open else None) for c in page]
     query = request.GET.copy()
