@@ -270,6 +270,11 @@ class Complaint(models.Model):
                 name="complaint_open_by_deadline",
             ),
             models.Index(fields=["status", "next_deadline"]),
+            # Counting a subtree's open complaints reads this index alone: the scope's unit ids
+            # are checked on it without visiting the rows.
+            models.Index(
+                fields=["status", "unit", "responsible_unit"], name="complaint_status_units"
+            ),
             models.Index(fields=["received_at"]),
             models.Index(fields=["staff", "substantiated"]),
             models.Index(fields=["category", "received_at"]),

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-import html
 import io
 import json
 import logging
@@ -35,7 +34,6 @@ from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import condition, require_safe
@@ -49,7 +47,8 @@ from sqms.common.http import scoped
 from sqms.complaints import analysis
 from sqms.complaints.analysis import AnalysisFilter, CategoryIndex
 from sqms.complaints.models import Channel
-from sqms.org.models import OrgUnit, UnitKind
+from sqms.complaints.views.pickers import unit_options
+from sqms.org.models import OrgUnit
 from sqms.org.roles import Cap
 from sqms.org.selectors import AnyUser, can, unit_queryset_for_user
 
@@ -64,8 +63,6 @@ PRESETS = [
 MAX_PERIOD_DAYS = 366 * 5
 # Dates outside these years are typing errors (and would overflow the date arithmetic).
 FIRST_YEAR, LAST_YEAR = 2000, 2099
-PICKER_KINDS = [UnitKind.REGION, UnitKind.STORE, UnitKind.DEPARTMENT, UnitKind.BACK_OFFICE]
-PICKER_LIMIT = 500
 MATRIX_ROWS = 30
 CHANNEL_COLOURS = {
     "desk": "#0b5cad",
@@ -367,29 +364,6 @@ def _figures(data: dict[str, Any]) -> dict[str, Any]:
 # --- Pages ----------------------------------------------------------------------------------
 
 
-def _unit_options(user: AnyUser, selected: OrgUnit | None) -> SafeString:
-    """The unit picker's options, built here rather than in the template: a head-office user
-    has hundreds, and a template loop over model instances was most of the page's time."""
-    rows = list(
-        unit_queryset_for_user(user, Cap.COMPLAINT_VIEW)
-        .filter(is_active=True, kind__in=PICKER_KINDS)
-        .order_by("path")
-        .values_list("pk", "code", "name")[:PICKER_LIMIT]
-    )
-    if selected is not None and all(pk != selected.pk for pk, _c, _n in rows):
-        rows.insert(0, (selected.pk, selected.code, selected.name))
-    chosen = selected.pk if selected is not None else None
-    # The standard library's escape (Django's escape() is the same, with a lazy-string wrapper
-    # that costs more than the escaping itself here).
-    return mark_safe(  # noqa: S308 - every value is escaped or an int
-        "".join(
-            f'<option value="{int(pk)}"{" selected" if pk == chosen else ""}>'
-            f"{html.escape(code)} {html.escape(name)}</option>"
-            for pk, code, name in rows
-        )
-    )
-
-
 @scoped
 def dashboard(request: HttpRequest) -> HttpResponse:
     _require_view(request.user)
@@ -402,7 +376,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "preset": (form.cleaned_data.get("period") if form.is_bound else "") or "this_month",
         "data": data,
         "charts": {name: json.dumps(fig) for name, fig in _figures(data).items()},
-        "unit_options": _unit_options(request.user, flt.unit),
+        "unit_options": unit_options(request.user, flt.unit),
         "export_query": query.urlencode(),
         "matrix_month": flt.date_to.strftime("%Y-%m"),
         "more_units": data["matrix"]["units"] - len(data["matrix"]["rows"]),

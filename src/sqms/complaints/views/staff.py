@@ -32,6 +32,7 @@ from sqms.complaints.models import (
     Status,
     TimeUnit,
 )
+from sqms.complaints.views.pickers import unit_options
 from sqms.core import sla
 from sqms.org.models import OrgUnit, Staff
 from sqms.org.roles import Cap
@@ -116,9 +117,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
             "status": status,
             "tabs": STATUS_TABS,
             "unit": unit,
-            "units": unit_queryset_for_user(request.user, Cap.COMPLAINT_VIEW)
-            .filter(is_active=True, kind__in=["region", "store", "back_office", "department"])
-            .order_by("path")[:500],
+            "unit_options": unit_options(request.user, unit),
             "categories": selectors.category_tree(),
             "query": query.urlencode(),
             "can_intake": can(request.user, Cap.COMPLAINT_INTAKE),
