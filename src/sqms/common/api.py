@@ -174,9 +174,13 @@ class Page(PaginationBase):
 
 
 def _payload_digest(request: HttpRequest, payload: Any) -> str:
-    data = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
-    raw = json.dumps({"path": request.path, "body": data}, sort_keys=True, default=str)
-    return hashlib.sha256(raw.encode()).hexdigest()
+    # The validated body in the schema's field order (pydantic's own serializer): the same
+    # request sent again digests the same, whatever its key order or spacing.
+    if isinstance(payload, BaseModel):
+        body = payload.model_dump_json().encode()
+    else:
+        body = json.dumps(payload, sort_keys=True, default=str).encode()
+    return hashlib.sha256(request.path.encode() + b"\n" + body).hexdigest()
 
 
 def idempotent(
@@ -185,11 +189,12 @@ def idempotent(
     create: Callable[[], Any],
     out: type[Schema],
     status: int = 201,
-) -> Status[Any]:
+) -> Status[Any] | HttpResponse:
     """Run `create` once per Idempotency-Key. A retry with the same key and body replays the stored
     answer and creates nothing; the same key with another body is refused. The record is written
     with the creation, in its transaction, so a failed creation leaves no record behind and an
-    acknowledged one always has its record.
+    acknowledged one always has its record. The answer is serialised once, stored, and sent as
+    stored, the first time and on every replay.
 
     The key is looked up before the transaction (on SQLite it holds the write lock): two requests
     racing with one key both create, the second's record then collides with the first's, its
@@ -217,8 +222,7 @@ def idempotent(
             if expired:
                 # The worker purges expired keys hourly; one met here is free again.
                 IdempotencyRecord.objects.filter(pk=existing.pk).delete()  # type: ignore[union-attr]
-            # Stored by alias: the replay goes through the same response schema as the original.
-            result = out.from_orm(create()).model_dump(mode="json", by_alias=True)
+            body = out.from_orm(create()).model_dump_json(by_alias=True)
             IdempotencyRecord.objects.create(
                 user=user,
                 key=key,
@@ -226,21 +230,23 @@ def idempotent(
                 method=request.method or "POST",
                 path=request.path,
                 status=status,
-                body=json.dumps(result, ensure_ascii=False),
+                body=body,
             )
     except IntegrityError:
         winner = IdempotencyRecord.objects.filter(user=user, key=key).first()
         if winner is None:
             raise  # not the key: another constraint of the creation itself
         return _replay(winner, digest, status)
-    return Status(status, result)
+    return HttpResponse(body, status=status, content_type="application/json")
 
 
-def _replay(record: IdempotencyRecord, digest: str, status: int) -> Status[Any]:
+def _replay(record: IdempotencyRecord, digest: str, status: int) -> HttpResponse:
     if record.request_digest != digest:
         raise DomainError(
             code="idempotency_key_reused",
             status=422,
             message=_("This Idempotency-Key was already used for a different request."),
         )
-    return Status(record.status or status, json.loads(record.body))
+    return HttpResponse(
+        record.body, status=record.status or status, content_type="application/json"
+    )
