@@ -9,6 +9,7 @@ import re
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import translation
 
 from sqms.common.errors import DomainError, PermissionDenied
@@ -338,6 +339,54 @@ def test_classify(make_complaint, people, org):
         "staff": org.cashier_staff.pk,
         "responsible_unit": "S1",
     }
+
+
+def test_a_more_urgent_hotline_complaint_gets_the_urgent_time_limits(make_complaint, people):
+    # Received on Friday 5 June 2026 at 10:00 as a normal hotline call: 4 working hours for the
+    # first response, 1 working day between updates, 3 working days for the reply. Made urgent,
+    # the urgent policy counts from the same start: 1 working hour, 4 working hours, 1 day.
+    c = make_complaint(channel="hotline", actor=people.store, received_at=sh(2026, 6, 5, 10))
+    assert deadlines(c) == {
+        "first_response": sh(2026, 6, 5, 15),
+        "update": sh(2026, 6, 8, 18),
+        "resolution": sh(2026, 6, 10, 18),
+    }
+    services.complaint_classify(
+        complaint=c, actor=people.store, category=c.category, urgency=3, importance=2
+    )
+    c = fresh(c)
+    assert deadlines(c) == {
+        "first_response": sh(2026, 6, 5, 11),
+        "update": sh(2026, 6, 5, 15),
+        "resolution": sh(2026, 6, 8, 18),
+    }
+    assert local(c.next_deadline) == sh(2026, 6, 5, 11)
+    assert {(k.kind, k.target_amount, k.target_unit) for k in c.clocks.all()} == {
+        ("first_response", Decimal(1), "working_hours"),
+        ("update", Decimal(4), "working_hours"),
+        ("resolution", Decimal(1), "working_days"),
+    }
+
+
+def test_a_paused_clock_keeps_what_it_used_when_the_urgency_changes(make_complaint, people):
+    # Paused at 11:00 with 3 of its 4 working hours for the first response left; urgent allows
+    # 1 hour from the start, of which the hour already used leaves nothing.
+    c = make_complaint(channel="hotline", actor=people.store, received_at=sh(2026, 6, 5, 10))
+    with time_machine.travel(sh(2026, 6, 5, 11), tick=False):
+        services.complaint_wait(complaint=c, actor=people.store, on="customer")
+    first = c.clocks.get(kind="first_response")
+    assert first.paused_remaining == 3 * H
+    services.complaint_classify(
+        complaint=fresh(c), actor=people.store, category=c.category, urgency=3, importance=2
+    )
+    first.refresh_from_db()
+    assert (first.paused_remaining, first.deadline) == (dt.timedelta(0), None)
+    # Back to normal urgency: the three hours come back.
+    services.complaint_classify(
+        complaint=fresh(c), actor=people.store, category=c.category, urgency=2, importance=2
+    )
+    first.refresh_from_db()
+    assert first.paused_remaining == 3 * H
 
 
 def test_classify_refuses_bad_values_and_changes_nothing(make_complaint, people, org):

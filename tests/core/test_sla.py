@@ -24,6 +24,7 @@ from sqms.core.sla import (
     clock_deadline,
     clock_remaining,
     clock_resume,
+    clock_retarget_paused,
     ensure_transition,
     escalation_due,
 )
@@ -384,3 +385,46 @@ def test_unknown_statuses_are_refused() -> None:
         ensure_transition("received", "lost")
     with pytest.raises(ValueError):
         allowed_transitions("lost")
+
+
+# --- A new target for a paused clock (the complaint was reclassified) -------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=pauses(), data=st.data())
+def test_a_retargeted_paused_clock_has_what_a_clock_with_the_new_target_would_have(
+    case: tuple[Target, datetime, datetime, datetime], data: st.DataObject
+) -> None:
+    old, start, pause, _resume = case
+    # A new target measured the same way (working or elapsed time).
+    alike = [u for u in TimeUnit if u.is_working == old.unit.is_working]
+    new = random_target(data.draw, data.draw(st.sampled_from(alike)))
+    left = clock_remaining(CAL, old.unit, pause, clock_deadline(CAL, old, start))
+    retargeted = clock_retarget_paused(CAL, start, old, new, left)
+    assert retargeted == clock_remaining(CAL, new.unit, pause, clock_deadline(CAL, new, start))
+
+
+@settings(max_examples=200, deadline=None)
+@given(case=pauses(), unit=units, data=st.data())
+def test_a_longer_target_never_leaves_a_paused_clock_less(
+    case: tuple[Target, datetime, datetime, datetime], unit: TimeUnit, data: st.DataObject
+) -> None:
+    old, start, pause, _resume = case
+    left = clock_remaining(CAL, old.unit, pause, clock_deadline(CAL, old, start))
+    shorter = random_target(data.draw, unit)
+    longer = Target(shorter.amount * 2, unit)
+    assert clock_retarget_paused(CAL, start, old, shorter, left) <= clock_retarget_paused(
+        CAL, start, old, longer, left
+    )
+    # The same target changes nothing.
+    assert clock_retarget_paused(CAL, start, old, old, left) == left
+
+
+def test_a_paused_clock_moved_from_working_to_elapsed_time_keeps_its_share() -> None:
+    # 8 working hours from Monday 9:00; paused at 11:00 with 6 of 8 left (three quarters).
+    # The new limit is 12 calendar hours: three quarters of it, 9 hours, are left.
+    start = sh(2026, 11, 2, 9)
+    old, new = target(8, WH), target(12, CH)
+    left = clock_remaining(CAL, WH, sh(2026, 11, 2, 11), clock_deadline(CAL, old, start))
+    assert left == 6 * H
+    assert clock_retarget_paused(CAL, start, old, new, left) == 9 * H

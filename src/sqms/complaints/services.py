@@ -229,6 +229,49 @@ def _refresh_deadline(complaint: Complaint) -> None:
     complaint.next_deadline = min(running, default=None)
 
 
+def _retarget_clocks(complaint: Complaint) -> None:
+    """Give the running and paused clocks the targets of the complaint's policy now (its
+    urgency may have changed), counted from each clock's start on the responsible unit's
+    calendar. A clock whose deadline moves gets a fresh warning; a breach already recorded
+    stays on record."""
+    policy = policy_for(complaint.channel, complaint.urgency)
+    if policy is None:
+        return
+    amounts = {
+        ClockKind.FIRST_RESPONSE: (policy.first_response_amount, policy.first_response_unit),
+        ClockKind.UPDATE: (policy.update_amount, policy.update_unit),
+        ClockKind.RESOLUTION: (policy.resolution_amount, policy.resolution_unit),
+    }
+    cal = calendar_for(complaint.responsible_unit, timezone.localdate(complaint.received_at))
+    for clock in SlaClock.objects.filter(
+        complaint=complaint, kind__in=list(amounts), stopped_at__isnull=True
+    ):
+        new = _target(*amounts[ClockKind(clock.kind)])
+        if new is None:
+            continue  # the policy has no such limit: the clock keeps the one it started with
+        old = sla.Target(Decimal(clock.target_amount), sla.TimeUnit(clock.target_unit))
+        if clock.paused_remaining is not None:
+            clock.paused_remaining = sla.clock_retarget_paused(
+                cal, clock.started_at, old, new, clock.paused_remaining
+            )
+        else:
+            deadline = sla.clock_deadline(cal, new, clock.started_at)
+            if deadline != clock.deadline and clock.breached_at is None:
+                clock.warned_at = None
+            clock.deadline = deadline
+        clock.target_amount, clock.target_unit = new.amount, new.unit.value
+        clock.save(
+            update_fields=[
+                "target_amount",
+                "target_unit",
+                "deadline",
+                "paused_remaining",
+                "warned_at",
+            ]
+        )
+    _refresh_deadline(complaint)
+
+
 def _restart_update_clock(complaint: Complaint, at: dt.datetime, cal: WorkingCalendar) -> None:
     """Progress on an unanswered complaint restarts its 'update while open' clock."""
     if complaint.status not in UNANSWERED_STATUSES:
@@ -610,6 +653,10 @@ def complaint_classify(
     complaint.staff = staff
     complaint.responsible_unit = target
     _save(complaint, "category", "urgency", "importance", "staff", "responsible_unit")
+    if urgency != before["urgency"] or target.code != before["responsible_unit"]:
+        # Another urgency has another policy, another unit another calendar.
+        _retarget_clocks(complaint)
+        _save(complaint, "next_deadline")
     after = {
         "category": category.code if category else None,
         "urgency": urgency,

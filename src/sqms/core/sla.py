@@ -25,6 +25,7 @@ __all__ = [
     "clock_deadline",
     "clock_remaining",
     "clock_resume",
+    "clock_retarget_paused",
     "ensure_transition",
     "escalation_due",
 ]
@@ -105,6 +106,34 @@ def clock_resume(
         # already late stays late from the moment it resumes.
         return now.astimezone(cal.zone)
     return cal.add_working_time(now, remaining)
+
+
+def _allowed(cal: WorkingCalendar, target: Target, start: datetime) -> timedelta:
+    """The whole time `target` allows from `start`, measured as its unit measures."""
+    return clock_remaining(cal, target.unit, start, clock_deadline(cal, target, start))
+
+
+def clock_retarget_paused(
+    cal: WorkingCalendar,
+    start: datetime,
+    old: Target,
+    new: Target,
+    remaining: timedelta,
+) -> timedelta:
+    """What is left of a paused clock started at `start` when its target changes from `old` to
+    `new` (a complaint reclassified as more or less urgent). A running clock simply takes
+    `clock_deadline(cal, new, start)`; a paused one keeps what it had used: the time allowed
+    grows or shrinks by the difference between the two targets, when both are measured alike
+    (working time, or elapsed time); otherwise the same share of the new allowance is left.
+    So a clock paused without earlier pauses is left exactly what a clock that had run with
+    `new` from the start would have left at the moment of the pause."""
+    old_allowed = _allowed(cal, old, start)
+    new_allowed = _allowed(cal, new, start)
+    if old.unit.is_working == new.unit.is_working:
+        return remaining + (new_allowed - old_allowed)
+    if old_allowed <= timedelta(0):
+        return new_allowed
+    return new_allowed * (remaining / old_allowed)
 
 
 def escalation_due(deadline: datetime, level: int, step: timedelta) -> datetime:
