@@ -123,3 +123,20 @@ def test_only_a_superuser_grants_system_administrator(org, people):
         services.role_grant(
             actor=people.region, user=people.inspector, role=Role.UNIT_MANAGER, unit=org.s2
         )
+
+
+@pytest.mark.parametrize("code", ["status", "STATUS"])
+def test_a_unit_code_that_names_a_public_page_is_refused(org, people, code):
+    # /c/status/ is the public status lookup: a store coded "status" would lose its form to it.
+    before = _counts()
+    with pytest.raises(DomainError) as exc:
+        services.unit_create(
+            actor=people.admin, code=code, name="状态店", kind=UnitKind.STORE, parent=org.r1
+        )
+    assert [(e.loc, e.msg) for e in exc.value.errors] == [
+        (["code"], f"{code} is a word SQMS's own pages use; choose another code.")
+    ]
+    with pytest.raises(DomainError):
+        services.unit_update(actor=people.admin, unit=org.s1, code=code)
+    assert _counts() == before
+    assert OrgUnit.objects.get(pk=org.s1.pk).code == "S1"

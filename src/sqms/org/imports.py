@@ -185,7 +185,7 @@ def import_org_workbook(*, actor: User | None, file: IO[bytes], dry_run: bool) -
         kind = KIND_NAMES.get(_text(row["kind"]).lower()) or KIND_NAMES.get(_text(row["kind"]))
         parent_code = _text(row["parent_code"])
         try:
-            services.validate_code(code)
+            services.validate_unit_code(code)
         except DomainError as exc:
             report.add(sheet, number, "code", exc.message)
         if code in planned_units:

@@ -56,6 +56,18 @@ def validate_code(code: str, field: str = "code") -> str:
     return code
 
 
+# A store's public complaint page is /c/<code>/; these words are pages of their own there.
+RESERVED_UNIT_CODES = frozenset({"status"})
+
+
+def validate_unit_code(code: str, field: str = "code") -> str:
+    code = validate_code(code, field)
+    if code.lower() in RESERVED_UNIT_CODES:
+        msg = _("%(code)s is a word SQMS's own pages use; choose another code.")
+        raise field_error(field, msg % {"code": code})
+    return code
+
+
 def validate_phone(phone: str, field: str = "phone") -> str:
     phone = (phone or "").strip()
     if phone and not PHONE_RE.match(phone):
@@ -78,7 +90,7 @@ def unit_create(
 ) -> OrgUnit:
     """Create a unit under `parent` (None: a new root, superusers only)."""
     _require(actor, Cap.ORG_MANAGE, parent)
-    code = validate_code(code)
+    code = validate_unit_code(code)
     name = (name or "").strip()
     errors = []
     if not name:
@@ -126,7 +138,7 @@ def unit_update(
         unit.name = name.strip()[:120]
         changed.append("name")
     if code is not None and code != unit.code:
-        code = validate_code(code)
+        code = validate_unit_code(code)
         if OrgUnit.objects.filter(code=code).exclude(pk=unit.pk).exists():
             raise field_error("code", _("A unit with code %(code)s exists.") % {"code": code})
         unit.code = code
