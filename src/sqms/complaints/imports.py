@@ -416,6 +416,8 @@ def import_complaint_workbook(
     report.replied = sum(1 for p in plans if p.reply)
     if report.errors or dry_run:
         return report
+    if progress is not None:
+        progress("import", 0, len(plans))  # before the transaction opens
     _write(actor, plans, report, progress)
     return report
 

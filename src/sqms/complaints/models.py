@@ -477,3 +477,43 @@ class MonthlyRegister(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.month:%Y-%m}"
+
+
+def import_upload_path(instance: RegisterImport, filename: str) -> str:
+    return f"imports/{instance.token}.xlsx"
+
+
+class RegisterImport(models.Model):
+    """One upload of a paper register through the import page, checked and imported by the
+    worker (a register of thousands of rows takes minutes: longer than a web request may). The
+    uploaded workbook is kept as the source of the complaints it created."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting for the worker")
+        CHECKING = "checking", _("Checking the rows")
+        WRITING = "writing", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(upload_to=import_upload_path, max_length=300)
+    name = models.CharField(max_length=200)
+    layout = models.CharField(max_length=20, default="auto")
+    dry_run = models.BooleanField(default=False)
+    # The uploader's language, for the messages of the report the worker writes.
+    language = models.CharField(max_length=10, default="zh-hans")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    # The ImportReport when finished: layout, rows, replied, imported, dry_run, refs, errors.
+    report = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)

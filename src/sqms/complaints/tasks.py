@@ -1,11 +1,11 @@
-"""Periodic work of the complaints app; thin wrappers over the services."""
+"""Background and periodic work of the complaints app; thin wrappers over the services."""
 
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
-from sqms.complaints import registers, services
+from sqms.complaints import import_jobs, registers, services
 
 
 # Huey's crontab reads UTC: 17:40 UTC is 01:40 in China, after the day of the due date has ended.
@@ -27,3 +27,9 @@ def sweep_time_limits() -> dict[str, int]:
     """Every five minutes: warn of complaints due soon, record breaches, escalate late ones."""
     result = services.sla_sweep()
     return {"warned": result.warned, "breached": result.breached, "escalated": result.escalated}
+
+
+@db_task()
+def run_register_import(job_id: int) -> str:
+    """Check and import one uploaded paper register (the import page follows it)."""
+    return import_jobs.register_import_run(job_id).state

@@ -14,13 +14,14 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sqms.common.errors import DomainError, NotFound, PermissionDenied
 from sqms.common.http import scoped
-from sqms.complaints import imports
+from sqms.complaints import import_jobs, imports
 from sqms.complaints import registers as reg
 from sqms.org.forms import ImportForm
 from sqms.org.roles import Cap
@@ -54,6 +55,7 @@ class ComplaintImportForm(ImportForm):
 @scoped
 @require_http_methods(["GET", "POST"])
 def import_view(request: HttpRequest) -> HttpResponse:
+    """The upload form; a valid upload goes to the worker and the page follows its job."""
     if not can(request.user, Cap.COMPLAINT_INTAKE):
         raise PermissionDenied()
     form = (
@@ -61,15 +63,26 @@ def import_view(request: HttpRequest) -> HttpResponse:
         if request.method == "POST"
         else ComplaintImportForm()
     )
-    report = None
     if request.method == "POST" and form.is_valid():
-        report = imports.import_complaint_workbook(
+        job = import_jobs.register_import_start(
             actor=request.user,  # type: ignore[arg-type]
-            file=form.cleaned_data["file"],
+            upload=form.cleaned_data["file"],
             dry_run=form.cleaned_data["dry_run"],
             layout=form.cleaned_data["layout"],
         )
-    return render(request, "complaints/import.html", {"form": form, "report": report})
+        return redirect("complaints:import-job", token=job.token)
+    return render(request, "complaints/import.html", {"form": form})
+
+
+@scoped
+def import_job(request: HttpRequest, token: str) -> HttpResponse:
+    """One upload's progress, then its report; htmx asks again every second until it is done."""
+    job = import_jobs.register_import_get_for_user(request.user, token)
+    htmx = getattr(request, "htmx", None)
+    template = "complaints/_import_job.html" if htmx else "complaints/import_job.html"
+    response = render(request, template, {"job": job, "report": job.report})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @scoped
@@ -208,6 +221,7 @@ def register_export(request: HttpRequest, register_id: int) -> HttpResponse:
 
 urlpatterns: list[URLPattern] = [
     path("import/", import_view, name="import"),
+    path("import/<slug:token>/", import_job, name="import-job"),
     path("import/template-<slug:layout>.xlsx", import_template, name="import-template"),
     path("registers/", register_list, name="registers"),
     path("registers/open/", register_open, name="register-open"),
