@@ -23,11 +23,23 @@ def sh(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.da
     return dt.datetime(year, month, day, hour, minute, tzinfo=SH)
 
 
-def zh(text: str, **values: Any) -> str:
-    """A source string as a Chinese user reads it, placeholders filled in."""
+def zh(text: Any, **values: Any) -> str:
+    """A source string (or a lazy label, such as a choice's) as a Chinese user reads it, its
+    placeholders filled in."""
     with translation.override("zh-hans"):
-        out = translation.gettext(text)
+        out = translation.gettext(text) if isinstance(text, str) else str(text)
     return out % values if values else out
+
+
+def left(hours: int = 0, minutes: int = 0, *, days: int = 0, late: bool = False) -> str:
+    """A remaining time as the lists and the time-limit table show it."""
+    if days:
+        text = zh("%(d)d d %(h)d h", d=days, h=hours)
+    elif hours:
+        text = zh("%(h)d h %(m)d min", h=hours, m=minutes)
+    else:
+        text = zh("%(m)d min", m=minutes)
+    return zh("late by %(t)s" if late else "%(t)s left", t=text)
 
 
 def register(
@@ -68,8 +80,8 @@ def messages(page: Any) -> list[str]:
 
 def action(page: Any, name: str) -> Any:
     """The form of one action on a complaint's page, its <details> opened as a user would."""
-    form = page.locator(f"details.action form[action$='/do/{name}']")
-    details = page.locator("details.action").filter(has=form)
+    details = page.locator("details.action").filter(has=page.locator(f"form[action$='/do/{name}']"))
+    form = details.locator("form")
     if details.get_attribute("open") is None:
         details.locator("summary").click()
     form.wait_for(state="visible")
