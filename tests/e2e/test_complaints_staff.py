@@ -587,3 +587,21 @@ def test_the_sweep_records_a_breach_and_tells_the_region_once(page_for, org, peo
     ]
     assert store.locator("table.complaints tbody tr").get_attribute("class") == "late"
     assert page_for.problems(region) == []
+
+
+TABS = ["Open", "Late", "Due within 24 h", "Missed a time limit", "Closed and ended", "All"]
+
+
+def test_the_list_speaks_each_users_language(page_for, org, people, pack):
+    """The status tabs follow the reader's language, whichever language the server happened
+    to speak when it first loaded the page's code."""
+    chinese = page_for(people.store)
+    chinese.goto("/complaints/")
+    english = page_for(people.region, locale="en-US")
+    english.goto("/complaints/")
+    chinese.reload()
+    assert english.locator("main nav.tabs:not(.subnav) a").all_inner_texts() == TABS
+    assert chinese.locator("main nav.tabs:not(.subnav) a").all_inner_texts() == [
+        zh(t) for t in TABS
+    ]
+    page_for.shot(english, "list-en")

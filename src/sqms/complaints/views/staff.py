@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sqms.common.errors import DomainError, NotFound, PermissionDenied
@@ -43,13 +44,14 @@ from sqms.org.selectors import (
 
 ENDED = (Status.VOIDED, Status.MERGED, Status.WITHDRAWN)
 REOPEN_NEEDS_MANAGE = (Status.CLOSED, Status.WITHDRAWN)
+# Lazy: the labels are read when a page is drawn, in its reader's language.
 STATUS_TABS = [
-    ("open", _("Open")),
-    ("late", _("Late")),
-    ("due_soon", _("Due within 24 h")),
-    ("breached", _("Missed a time limit")),
-    ("ended", _("Closed and ended")),
-    ("", _("All")),
+    ("open", gettext_lazy("Open")),
+    ("late", gettext_lazy("Late")),
+    ("due_soon", gettext_lazy("Due within 24 h")),
+    ("breached", gettext_lazy("Missed a time limit")),
+    ("ended", gettext_lazy("Closed and ended")),
+    ("", gettext_lazy("All")),
 ]
 
 
