@@ -605,3 +605,23 @@ def test_the_list_speaks_each_users_language(page_for, org, people, pack):
         zh(t) for t in TABS
     ]
     page_for.shot(english, "list-en")
+
+
+def test_each_actions_labels_lead_to_its_own_fields(page_for, org, people, pack, now):
+    """Several actions have a note or a reason: each label must focus its own form's field
+    (a screen reader announces it; a click on it puts the cursor there)."""
+    complaint = register(org)
+    page = page_for(people.store)
+    page.goto(f"/complaints/{complaint.pk}/")
+    duplicates = page.evaluate(
+        """() => { const seen = {};
+            document.querySelectorAll('[id]').forEach(e => seen[e.id] = (seen[e.id] || 0) + 1);
+            return Object.keys(seen).filter(id => seen[id] > 1); }"""
+    )
+    assert duplicates == []
+    for name, field in (("wait", "note"), ("escalate", "reason"), ("withdraw", "reason")):
+        form = action(page, name)
+        form.locator("label").filter(has_text=zh("Note" if field == "note" else "Reason")).click()
+        focused = page.evaluate("document.activeElement.closest('form').getAttribute('action')")
+        assert focused == f"/complaints/{complaint.pk}/do/{name}", name
+        assert page.evaluate("document.activeElement.name") == field
