@@ -240,7 +240,10 @@ class PageFactory:
     def shot(self, page: Any, label: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{self.test_name}-{label}.png"
-        page.screenshot(path=str(path), full_page=True)
+        # caret="initial": to hide the caret Playwright writes a style attribute on every
+        # input, which stays behind (style=""); htmx's settle then copies it onto the swapped-in
+        # inputs with setAttribute, and the CSP refuses that (a console error in the test).
+        page.screenshot(path=str(path), full_page=True, caret="initial")
         return path
 
     def close(self) -> None:

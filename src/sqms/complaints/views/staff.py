@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sqms.common.errors import DomainError, NotFound, PermissionDenied
@@ -44,13 +45,14 @@ from sqms.org.selectors import (
 
 ENDED = (Status.VOIDED, Status.MERGED, Status.WITHDRAWN)
 REOPEN_NEEDS_MANAGE = (Status.CLOSED, Status.WITHDRAWN)
+# Lazy: the labels are read when a page is drawn, in its reader's language.
 STATUS_TABS = [
-    ("open", _("Open")),
-    ("late", _("Late")),
-    ("due_soon", _("Due within 24 h")),
-    ("breached", _("Missed a time limit")),
-    ("ended", _("Closed and ended")),
-    ("", _("All")),
+    ("open", gettext_lazy("Open")),
+    ("late", gettext_lazy("Late")),
+    ("due_soon", gettext_lazy("Due within 24 h")),
+    ("breached", gettext_lazy("Missed a time limit")),
+    ("ended", gettext_lazy("Closed and ended")),
+    ("", gettext_lazy("All")),
 ]
 
 
@@ -309,6 +311,8 @@ def complaint_detail(request: HttpRequest, complaint_id: int) -> HttpResponse:
             "attach": handle,
         },
         "open_escalation": open_escalation,
+        # One form per action, each with ids of its own ("id_wait-note"): several actions have
+        # a note or a reason, and a label must lead to its own form's field.
         "forms": {
             "classify": f.ClassifyForm(
                 staff=staff_here,
@@ -318,27 +322,35 @@ def complaint_detail(request: HttpRequest, complaint_id: int) -> HttpResponse:
                     "importance": complaint.importance,
                     "staff": complaint.staff_id,
                 },
+                auto_id="id_classify-%s",
             ),
-            "assign": f.AssignForm(staff=handlers, initial={"assignee": complaint.assignee_id}),
-            "note": f.NoteForm(),
-            "wait": f.WaitForm(),
+            "assign": f.AssignForm(
+                staff=handlers, initial={"assignee": complaint.assignee_id}, auto_id="id_assign-%s"
+            ),
+            "note": f.NoteForm(auto_id="id_note-%s"),
+            "wait": f.WaitForm(auto_id="id_wait-%s"),
             "verify": f.VerifyForm(
                 initial={
                     "substantiated": "1" if complaint.substantiated else "0",
                     "finding": complaint.finding,
                 }
                 if complaint.substantiated is not None
-                else None
+                else None,
+                auto_id="id_verify-%s",
             ),
             "reply": f.ReplyForm(
-                initial={"reply": complaint.reply, "improvement": complaint.improvement}
+                initial={"reply": complaint.reply, "improvement": complaint.improvement},
+                auto_id="id_reply-%s",
             ),
-            "follow_up": f.FollowUpForm(),
-            "reason": f.ReasonForm(),
-            "close": f.CloseForm(),
-            "merge": f.MergeForm(),
-            "answer": f.EscalationAnswerForm(),
-            "attach": f.AttachForm(),
+            "follow_up": f.FollowUpForm(auto_id="id_follow_up-%s"),
+            **{
+                n: f.ReasonForm(auto_id=f"id_{n}-%s")
+                for n in ("escalate", "reopen", "withdraw", "void")
+            },
+            **{n: f.CloseForm(auto_id=f"id_{n}-%s") for n in ("investigate", "resume", "close")},
+            "merge": f.MergeForm(auto_id="id_merge-%s"),
+            "answer": f.EscalationAnswerForm(auto_id="id_answer-%s"),
+            "attach": f.AttachForm(auto_id="id_attach-%s"),
         },
     }
     return render(request, "complaints/complaint_detail.html", ctx)
