@@ -295,7 +295,8 @@ def test_detail(api_client, people, make_complaint):
         ("update", sh(2026, 6, 9, 15), False),
         ("resolution", sh(2026, 6, 9, 22), False),
     ]
-    assert [(e["kind"], e["actor"]) for e in body["events"]] == [("received", "store")]
+    # The person, as colleagues know him (the store manager 张伟), not his login.
+    assert [(e["kind"], e["actor"]) for e in body["events"]] == [("received", "张伟")]
     assert body["contact_masked"] is True
     assert AuditEntry.objects.filter(action="personal_data.view").count() == 0
 

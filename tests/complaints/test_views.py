@@ -156,7 +156,8 @@ def test_registering_a_complaint(client, people, org, pack):
         "13912345678",
     )
     assert msgs(client, resp) == [
-        f"Registered {c.ref}. Tell the customer: a reply by 2026-06-09 15:00."
+        # The desk's reply is due within 12 hours (seed 000), not its 4-hour update.
+        f"Registered {c.ref}. Tell the customer: a reply by 2026-06-09 22:00."
     ]
 
 

@@ -129,11 +129,12 @@ def test_the_hotline_operator_registers_calls_from_the_keyboard(
 
     first = Complaint.objects.get()
     assert page.url == page_for.url(f"/complaints/{first.pk}/")
-    # What the operator reads out: the tracking code and the time of the reply.
+    # What the operator reads out: the tracking code and the time of the reply (3 working
+    # days on the hotline), not the 4-hour first response inside the company.
     told = zh(
         "Registered %(ref)s. Tell the customer: a reply by %(when)s.",
         ref=first.ref,
-        when="2026-06-09 15:00",
+        when="2026-06-12 18:00",
     )
     assert messages(page) == [told]
     assert page.locator("main h1").inner_text().startswith(first.ref)
@@ -181,7 +182,7 @@ def test_the_hotline_operator_registers_calls_from_the_keyboard(
         zh(
             "Registered %(ref)s. Tell the customer: a reply by %(when)s.",
             ref=second.ref,
-            when="2026-06-09 15:00",
+            when="2026-06-12 18:00",
         )
     ]
     assert page.locator("#id_unit option:checked").inner_text() == "S1 徐汇店"

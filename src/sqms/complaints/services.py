@@ -104,6 +104,15 @@ def _text(value: str, field: str, *, required: bool = False, limit: int = MAX_TE
     return value
 
 
+def _person(actor: User | None) -> str:
+    """Who did it, as colleagues know him: the staff member's name, else the login's full name,
+    else the login (the audit log keeps the login itself)."""
+    if actor is None or not actor.is_authenticated:
+        return ""
+    staff = actor.staff if actor.staff_id else None
+    return (staff.name if staff else "") or actor.get_full_name() or actor.get_username()
+
+
 def _event(
     complaint: Complaint,
     kind: str,
@@ -117,7 +126,7 @@ def _event(
         complaint=complaint,
         at=at or current_time(),
         actor=actor if actor is not None and actor.is_authenticated else None,
-        actor_label=actor.get_username() if actor is not None and actor.is_authenticated else "",
+        actor_label=_person(actor),
         kind=kind,
         note=note,
         data=data or {},

@@ -181,7 +181,13 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form_errors(form, exc)
         else:
-            deadline = complaint.next_deadline
+            # What the customer is promised is the reply (seed 000: "within 3 days" on the
+            # hotline), not the first internal response.
+            deadline = (
+                complaint.clocks.filter(kind=ClockKind.RESOLUTION)
+                .values_list("deadline", flat=True)
+                .first()
+            ) or complaint.next_deadline
             messages.success(
                 request,
                 _("Registered %(ref)s. Tell the customer: a reply by %(when)s.")
