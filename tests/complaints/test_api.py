@@ -193,6 +193,33 @@ def test_another_stores_staff_is_unknown_and_not_named(api_client, people, pack)
     assert world() == before
 
 
+def test_create_with_when_it_happened_and_the_staff_as_described(api_client, people, pack):
+    body = {
+        **NEW,
+        "occurred_at": "2026-06-08T19:30:00+08:00",
+        "staff_description": "3号收银台，戴眼镜的女收银员",
+    }
+    resp = api_client.as_user(people.store).post("/complaints", body)
+    assert resp.status_code == 201, resp.content
+    c = Complaint.objects.get()
+    assert (c.occurred_at, c.staff_description) == (
+        sh(2026, 6, 8, 19, 30),
+        "3号收银台，戴眼镜的女收银员",
+    )
+    answer = resp.json()
+    assert when(answer["occurred_at"]) == sh(2026, 6, 8, 19, 30)
+    assert answer["staff_description"] == "3号收银台，戴眼镜的女收银员"
+
+
+def test_it_cannot_have_happened_after_it_was_received(api_client, people, pack):
+    body = {**NEW, "received_at": "2026-06-09T09:00:00+08:00", "occurred_at": "2026-06-09T09:30"}
+    answer = problem(api_client.as_user(people.store).post("/complaints", body), 422)
+    assert [(e["loc"], e["msg"]) for e in answer["errors"]] == [
+        (["occurred_at"], "It cannot have happened after the complaint was received.")
+    ]
+    assert Complaint.objects.count() == 0
+
+
 def test_create_without_the_intake_right_is_forbidden(api_client, people, pack):
     api = api_client.as_user(people.auditor)
     before = world()

@@ -12,7 +12,6 @@ import segno
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import translation
-from django.utils.translation import gettext as _
 
 from sqms.complaints import services
 from sqms.complaints.models import Attachment, Channel, Complaint, ComplaintEvent, Status
@@ -127,12 +126,10 @@ def test_a_customer_files_a_complaint(en, org, pack, now):
     assert c.complainant_name == "王先生"
     assert c.complainant_phone == "139 1234 5678"
     assert c.created_by is None
-    with translation.override("zh-hans"):
-        extra = [
-            _("When it happened: %(when)s") % {"when": "2026-03-10 09:30"},
-            _("Staff concerned: %(who)s") % {"who": "工号 017"},
-        ]
-    assert c.description == "收银员结账时态度很差。\n\n" + "\n".join(extra)
+    # When it happened and whom he named have fields of their own, the description is his.
+    assert c.description == "收银员结账时态度很差。"
+    assert c.staff_description == "工号 017"
+    assert c.occurred_at == dt.datetime(2026, 3, 10, 9, 30, tzinfo=SH)
     assert list(c.attachments.values_list("name", "content_type")) == [("counter.png", "image/png")]
     assert list(ComplaintEvent.objects.values_list("kind", "public")) == [("received", True)]
 
@@ -140,9 +137,10 @@ def test_a_customer_files_a_complaint(en, org, pack, now):
     assert page.status_code == 200
     html = page.content.decode()
     assert f'<p class="ref" id="ref" aria-labelledby="ref-label">{c.ref}</p>' in html
-    # The web form's first time limit: one working day, to the end of the next one.
+    # The web form's first time limit is one working day, to the end of the next one; what the
+    # customer is promised is the reply, in three working days (Tuesday 10 March → Friday 13).
     assert c.next_deadline == dt.datetime(2026, 3, 11, 18, 0, tzinfo=SH)
-    assert "We will reply by <strong>2026-03-11 18:00</strong>." in html
+    assert "We will reply by <strong>2026-03-13 18:00</strong>." in html
     assert f'href="/c/status/?ref={c.ref}"' in html
 
 
@@ -333,7 +331,7 @@ def test_lookup_with_code_and_last_digits_shows_the_status(en, org, pack, make_c
     assert '<p class="status status-received">Received</p>' in html
     assert "<dd>徐汇店</dd>" in html
     assert "<dd>2026-03-10 10:00</dd>" in html  # received, Shanghai time
-    assert "<dt>Reply due by</dt><dd>2026-03-11 18:00</dd>" in html
+    assert "<dt>Reply due by</dt><dd>2026-03-13 18:00</dd>" in html  # 3 working days
     assert [s["kind"] for s in resp.context["steps"]] == ["received"]
 
 

@@ -57,6 +57,8 @@ TAB_ORDER = [
     "id_staff",
     "id_urgency",
     "id_importance",
+    "id_staff_description",
+    "id_occurred_at",
     "id_title",
     "id_attachments",
 ]

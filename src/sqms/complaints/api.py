@@ -108,6 +108,8 @@ def _out(
         "unit": complaint.unit,
         "responsible_unit": complaint.responsible_unit,
         "staff": complaint.staff,
+        "staff_description": complaint.staff_description,
+        "occurred_at": complaint.occurred_at,
         "assignee": complaint.assignee,
         "category": complaint.category.code if complaint.category else None,
         "urgency": complaint.urgency,
@@ -133,7 +135,7 @@ def _out(
         "reopen_count": complaint.reopen_count,
         "merged_into": complaint.merged_into.ref if complaint.merged_into_id else None,
     }
-    for key in ("received_at", "replied_at", "closed_at", "next_deadline"):
+    for key in ("received_at", "occurred_at", "replied_at", "closed_at", "next_deadline"):
         data[key] = _local(data[key])
     if detail:
         data["clocks"] = [
@@ -180,6 +182,8 @@ def create_complaint(request: HttpRequest, payload: ComplaintIn) -> Status[Any]:
         contact_preference=payload.contact_preference,
         anonymous=payload.anonymous,
         staff=_staff(request, payload.staff, "staff"),
+        staff_description=payload.staff_description,
+        occurred_at=_aware(payload.occurred_at),
         category=_category(payload.category),
         urgency=payload.urgency,
         importance=payload.importance,

@@ -65,6 +65,18 @@ class IntakeForm(forms.Form):
         label=_("What happened"), widget=forms.Textarea(attrs={"rows": 5}), max_length=5000
     )
     staff = StaffChoice(label=_("Staff concerned"), queryset=Staff.objects.none(), required=False)
+    staff_description = forms.CharField(
+        label=_("Staff as the customer described them"),
+        max_length=200,
+        required=False,
+        help_text=_("When nobody can name them yet, e.g. “the cashier at till 3”."),
+    )
+    occurred_at = forms.DateTimeField(
+        label=_("When it happened"),
+        required=False,
+        widget=DATETIME,
+        help_text=_("If the customer said; the time received is when we heard of it."),
+    )
     urgency = forms.TypedChoiceField(
         label=_("Urgency"), choices=Level.choices, coerce=int, initial=Level.NORMAL
     )

@@ -199,6 +199,11 @@ class Complaint(models.Model):
         on_delete=models.PROTECT,
         related_name="complaints",
     )
+    # The staff member as the customer described him, when nobody could name him for sure
+    # ("the cashier at till 3, glasses"); the store manager then picks `staff`.
+    staff_description = models.CharField(_("staff as described"), max_length=200, blank=True)
+    # When it happened, if the customer said (received_at is when we heard of it).
+    occurred_at = models.DateTimeField(_("when it happened"), null=True, blank=True)
     category = models.ForeignKey(
         Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT
     )

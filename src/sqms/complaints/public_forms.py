@@ -21,7 +21,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import RegexValidator
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -116,9 +116,8 @@ class TopCategoryChoice(forms.ModelChoiceField):
 
 
 class PublicComplaintForm(forms.Form):
-    """What a customer tells about one store. The incident time and the staff member he names
-    have no field of their own on a complaint: they go into the description, under labels in
-    the site's language (the staff's). Ticking "anonymous" leaves his name out."""
+    """What a customer tells about one store, with when it happened and the staff member he
+    names, if he does. Ticking "anonymous" leaves his name out."""
 
     required_css_class = "required"
 
@@ -213,26 +212,16 @@ class PublicComplaintForm(forms.Form):
         return Intake(
             channel=Channel.WEB,
             unit=unit,
-            description=self._description(),
+            description=str(d["description"]).strip(),
             complainant_name="" if d["anonymous"] else d["complainant_name"],
             complainant_phone=d["complainant_phone"],
             complainant_email=d["complainant_email"],
             contact_preference=d["contact_preference"],
             anonymous=d["anonymous"],
             category=d["category"],
+            staff_description=(d.get("staff") or "").strip(),
+            occurred_at=d.get("occurred_at"),
         )
-
-    def _description(self) -> str:
-        d = self.cleaned_data
-        extra = []
-        with translation.override(settings.LANGUAGE_CODE):
-            if d.get("occurred_at"):
-                when = timezone.localtime(d["occurred_at"]).strftime("%Y-%m-%d %H:%M")
-                extra.append(_("When it happened: %(when)s") % {"when": when})
-            if d.get("staff", "").strip():
-                extra.append(_("Staff concerned: %(who)s") % {"who": d["staff"].strip()})
-        text = str(d["description"]).strip()
-        return (text + "\n\n" + "\n".join(extra)) if extra else text
 
 
 # --- The status lookup ----------------------------------------------------------------------

@@ -42,6 +42,12 @@ class ComplaintIn(Schema):
     contact_preference: str = "phone"
     anonymous: bool = False
     staff: str | None = Field(None, description="employee number of the staff member concerned")
+    staff_description: str = Field(
+        "", max_length=200, description="the staff member as the customer described him"
+    )
+    occurred_at: dt.datetime | None = Field(
+        None, description="when it happened, ISO 8601 with offset, if the customer said"
+    )
     category: str | None = Field(None, description="category code")
     urgency: int = Field(2, ge=1, le=3)
     importance: int = Field(2, ge=1, le=3)
@@ -76,6 +82,8 @@ class ComplaintOut(Schema):
     unit: UnitRef
     responsible_unit: UnitRef
     staff: StaffRef | None
+    staff_description: str
+    occurred_at: dt.datetime | None
     assignee: StaffRef | None
     category: str | None
     urgency: int

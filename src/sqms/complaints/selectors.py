@@ -16,6 +16,7 @@ from sqms.common.errors import NotFound, PermissionDenied
 from sqms.complaints.models import (
     OPEN_STATUSES,
     Category,
+    ClockKind,
     Complaint,
     Escalation,
     SlaClock,
@@ -171,6 +172,17 @@ def complaint_list_for_user(user: AnyUser, f: ComplaintFilter | None = None) -> 
     # Ties broken in the order's own direction: an index on the column (which carries the row
     # id after it) then yields the rows already sorted.
     return qs.order_by(order, "-pk" if order.startswith("-") else "pk")
+
+
+def reply_deadline(complaint: Complaint) -> dt.datetime | None:
+    """When the customer is promised the reply: the running reply clock's deadline (seed 000:
+    "within 3 days" on the hotline), else the complaint's next deadline."""
+    deadline = (
+        complaint.clocks.filter(kind=ClockKind.RESOLUTION, stopped_at__isnull=True)
+        .values_list("deadline", flat=True)
+        .first()
+    )
+    return deadline or complaint.next_deadline
 
 
 def clocks_for(complaint: Complaint) -> list[SlaClock]:

@@ -328,6 +328,8 @@ class Intake:
     category: Category | None = None
     urgency: int = Level.NORMAL
     importance: int = Level.NORMAL
+    staff_description: str = ""
+    occurred_at: dt.datetime | None = None
 
 
 def validate_intake(data: Intake, *, now: dt.datetime, row: int | None = None) -> list[FieldError]:
@@ -367,6 +369,13 @@ def validate_intake(data: Intake, *, now: dt.datetime, row: int | None = None) -
             bad("received_at", _("Give the time with its time zone."))
         elif data.received_at > now + dt.timedelta(minutes=5):
             bad("received_at", _("The time received cannot be in the future."))
+    if len(data.staff_description or "") > 200:
+        bad("staff_description", _("At most %(n)d characters.") % {"n": 200})
+    if data.occurred_at is not None:
+        if timezone.is_naive(data.occurred_at):
+            bad("occurred_at", _("Give the time with its time zone."))
+        elif data.occurred_at > (data.received_at or now) + dt.timedelta(minutes=5):
+            bad("occurred_at", _("It cannot have happened after the complaint was received."))
     if data.urgency not in Level.values:
         bad("urgency", _("Urgency is 1 (low), 2 (normal) or 3 (high)."))
     if data.importance not in Level.values:
@@ -490,6 +499,8 @@ def complaint_create(
                         importance=data.importance,
                         title=(data.title or "").strip(),
                         description=data.description.strip(),
+                        staff_description=(data.staff_description or "").strip(),
+                        occurred_at=data.occurred_at,
                         responsible_unit=responsible,
                         follow_up_required=follow_up,
                         created_by=actor if actor is not None and actor.is_authenticated else None,

@@ -80,10 +80,11 @@ class Receipt:
 
     @classmethod
     def of(cls, complaint: Complaint) -> Receipt:
+        deadline = selectors.reply_deadline(complaint)
         return cls(
             unit_code=complaint.unit.code,
             ref=complaint.ref,
-            deadline=complaint.next_deadline.isoformat() if complaint.next_deadline else "",
+            deadline=deadline.isoformat() if deadline else "",
             can_look_up=bool(complaint.complainant_phone),
         )
 
@@ -230,6 +231,7 @@ def status_lookup(request: HttpRequest) -> HttpResponse:
                 complaint=complaint,
                 steps=_public_steps(complaint),
                 waiting=complaint.status in UNANSWERED_STATUSES,
+                reply_due=selectors.reply_deadline(complaint),
             )
     return render(request, T + "status.html", context)
 

@@ -172,6 +172,8 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
                     contact_preference=d["contact_preference"],
                     anonymous=d["anonymous"],
                     staff=d["staff"],
+                    staff_description=d["staff_description"],
+                    occurred_at=d["occurred_at"],
                     category=d["category"],
                     urgency=d["urgency"],
                     importance=d["importance"],
@@ -181,13 +183,8 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form_errors(form, exc)
         else:
-            # What the customer is promised is the reply (seed 000: "within 3 days" on the
-            # hotline), not the first internal response.
-            deadline = (
-                complaint.clocks.filter(kind=ClockKind.RESOLUTION)
-                .values_list("deadline", flat=True)
-                .first()
-            ) or complaint.next_deadline
+            # What the customer is promised is the reply, not the first internal response.
+            deadline = selectors.reply_deadline(complaint)
             messages.success(
                 request,
                 _("Registered %(ref)s. Tell the customer: a reply by %(when)s.")
