@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from sqms.common.errors import DomainError, PermissionDenied
 from sqms.common.models import AuditEntry
@@ -129,7 +130,7 @@ def test_only_a_superuser_grants_system_administrator(org, people):
 def test_a_unit_code_that_names_a_public_page_is_refused(org, people, code):
     # /c/status/ is the public status lookup: a store coded "status" would lose its form to it.
     before = _counts()
-    with pytest.raises(DomainError) as exc:
+    with pytest.raises(DomainError) as exc, translation.override("en"):
         services.unit_create(
             actor=people.admin, code=code, name="状态店", kind=UnitKind.STORE, parent=org.r1
         )
