@@ -33,5 +33,10 @@ class CappedPaginator(Paginator):
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
         ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        by_id = {obj.pk: obj for obj in self.object_list.filter(pk__in=ids)} if ids else {}
+        # The rows by their ids alone, with the list's joins: the list's own filters were
+        # applied to find the ids (and its scope with them), and repeated here they led the
+        # planner back to the filter's index instead of the primary key.
+        rows = self.object_list.model._default_manager.filter(pk__in=ids)
+        rows.query.select_related = self.object_list.query.select_related
+        by_id = {obj.pk: obj for obj in rows} if ids else {}
         return Page([by_id[i] for i in ids if i in by_id], number, self)

@@ -408,6 +408,15 @@ class Escalation(models.Model):
                 name="one_escalation_per_clock_level",
             )
         ]
+        # Every complaint list shows the escalations waiting for the reader's answer: a few
+        # among all the escalations ever made.
+        indexes = [
+            models.Index(
+                fields=["to_unit"],
+                condition=models.Q(automatic=False, answered_at__isnull=True),
+                name="escalation_waiting_answer",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.complaint_id} → {self.to_unit_id} (level {self.level})"
