@@ -28,6 +28,7 @@ from pydantic import BaseModel
 
 from sqms.common.errors import DomainError, FieldError
 from sqms.common.models import IdempotencyRecord
+from sqms.common.paging import Window
 from sqms.common.tokens import token_authenticate
 
 log = logging.getLogger(__name__)
@@ -132,16 +133,22 @@ def _page_rows(queryset: Any, offset: int, size: int) -> list[Any]:
     return list(queryset.filter(pk__in=ids)) if ids else []
 
 
-def page_of(queryset: Any, page: int, page_size: int) -> dict[str, Any]:
-    """One page of a queryset as {count, page, page_size, items} (items are model rows), for
-    endpoints that shape each row themselves."""
+def page_of(
+    queryset: Any, page: int, page_size: int, *, exact_count: bool = False
+) -> dict[str, Any]:
+    """One page of a queryset as {count, count_exact, page, page_size, items} (items are model
+    rows), for endpoints over big tables that shape each row themselves. The count stops at
+    SQMS_LIST_COUNT_CAP unless `exact_count`: beyond it `count` is the cap and `count_exact`
+    false (see sqms.common.paging)."""
     size = min(page_size, settings.SQMS_API_PAGE_MAX)
     offset = (page - 1) * size
+    window = Window(queryset, exact=exact_count)
     return {
-        "count": queryset.count(),
+        "count": window.cap if window.capped else window.counted,
+        "count_exact": not window.capped,
         "page": page,
         "page_size": size,
-        "items": _page_rows(queryset, offset, size),
+        "items": window.rows(offset, size),
     }
 
 

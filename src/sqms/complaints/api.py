@@ -51,6 +51,11 @@ class ComplaintFilterIn(Schema):
     order: str = ""
     page: int = Field(1, ge=1)
     page_size: int = Field(50, ge=1, le=500)
+    count: str = Field(
+        "",
+        pattern="^(|exact)$",
+        description="`exact` to count every match; by default the count stops at 10,000",
+    )
 
 
 def _unit(request: HttpRequest, code: str, field: str) -> OrgUnit:
@@ -200,7 +205,8 @@ def create_complaint(request: HttpRequest, payload: ComplaintIn) -> Status[Any]:
 
 
 class ComplaintPage(Schema):
-    count: int
+    count: int = Field(description="the matches, or 10,000 when count_exact is false")
+    count_exact: bool = Field(description="false: more match than were counted (ask ?count=exact)")
     page: int
     page_size: int
     items: list[ComplaintOut]
@@ -222,7 +228,7 @@ def list_complaints(request: HttpRequest, filters: Query[ComplaintFilterIn]) -> 
         order=filters.order,
     )
     qs = selectors.complaint_list_for_user(request.user, f).select_related("merged_into")
-    page = page_of(qs, filters.page, filters.page_size)
+    page = page_of(qs, filters.page, filters.page_size, exact_count=filters.count == "exact")
     page["items"] = [_out(request, c) for c in page["items"]]
     return page
 
