@@ -108,7 +108,7 @@ def test_not_applicable_reduce_and_rescale() -> None:
 
 
 def test_not_applicable_refused_where_not_allowed() -> None:
-    with pytest.raises(ChecklistError, match="1.3"):
+    with pytest.raises(ChecklistError, match=r"1\.3"):
         score_checklist(CUSTOMER_MANAGER, {"1.3": Answer(not_applicable=True)})
 
 
