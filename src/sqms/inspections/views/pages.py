@@ -101,7 +101,11 @@ def inspection_list(request: HttpRequest) -> HttpResponse:
 
 class StartForm(forms.Form):
     template = forms.ModelChoiceField(label=gettext_lazy("Checklist"), queryset=None)  # type: ignore[arg-type]
-    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Kind.choices)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"),
+        choices=[("", gettext_lazy("The checklist's usual kind")), *Kind.choices],
+        required=False,
+    )
     unit = forms.ModelChoiceField(
         label=gettext_lazy("Unit inspected"),
         queryset=None,  # type: ignore[arg-type]
@@ -358,7 +362,7 @@ def inspection_submit(request: HttpRequest, inspection_id: int) -> HttpResponse:
     except DomainError as exc:
         ctx = _fill_context(request, inspection)
         ctx["submit_errors"] = [e.msg for e in exc.errors] or [exc.message]
-        return render(request, "inspections/inspection_fill.html", ctx, status=422)
+        return render(request, "inspections/inspection_fill.html", ctx)
     messages.success(request, _("Inspection submitted."))
     return redirect("inspections:detail", inspection_id=inspection.pk)
 

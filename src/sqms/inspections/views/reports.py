@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import plotly
@@ -22,6 +25,18 @@ from sqms.org.roles import Cap
 from sqms.org.selectors import can, unit_queryset_for_user
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+# Plotly's map traces inject a <style> element (refused by the CSP) unless an element with this
+# id exists; we draw no maps. Same reading as the complaints dashboard's.
+_MAP_STYLE_RE = re.compile(
+    r'document\.getElementById\("([0-9a-f]{32,})"\)\)\{var \w+=document\.createElement\("style"\)'
+)
+
+
+@lru_cache(maxsize=1)
+def _map_style_id() -> str:
+    found = _MAP_STYLE_RE.search(PLOTLY_JS.read_text(encoding="utf-8"))
+    return found.group(1) if found else ""
 
 
 def _unit(request: HttpRequest) -> OrgUnit | None:
@@ -148,7 +163,9 @@ def _figures(data: dict[str, Any]) -> dict[str, str]:
                 }
                 for s in data["series"]
             ],
-            "layout": _layout(yaxis={"title": {"text": _("Mean score (%)")}}),
+            "layout": _layout(
+                xaxis={"type": "category"}, yaxis={"title": {"text": _("Mean score (%)")}}
+            ),
             "empty": empty,
         },
         "failed": {
@@ -184,6 +201,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "templates": selectors.template_list_for_user(request.user),
             "query": request.GET.urlencode(),
             "plotly_version": plotly.__version__,
+            "plotly_map_style_id": _map_style_id(),
         },
     )
 
