@@ -526,3 +526,22 @@ def test_inspection_for_a_sample_entry(people, org, customers, template):
         entry.customer,
     )
     assert inspection.visited_at == sh(2026, 6, 9, 10)
+
+
+def test_daily_report_sent_once_to_the_store_and_the_quality_department(people, org, template):
+    from sqms.common.models import Notification
+
+    submitted(people, org, template, A1=1)
+    sent = services.daily_report_send(actor=None, day=NOW.date())
+    assert sent == 3  # the store manager of S1; the quality manager and the admin on HQ
+    titles = dict(
+        Notification.objects.filter(title__startswith="Daily").values_list(
+            "user__username", "title"
+        )
+    )
+    assert titles == {
+        "store": "Daily QC report 2026-06-09: 徐汇店",
+        "quality": "Daily QC report 2026-06-09: 1 inspections",
+        "admin": "Daily QC report 2026-06-09: 1 inspections",
+    }
+    assert services.daily_report_send(actor=None, day=NOW.date()) == 0

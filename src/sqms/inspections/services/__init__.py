@@ -30,6 +30,7 @@ from sqms.inspections.services.inspections import (
 from sqms.inspections.services.sampling import (
     customers_classify,
     customers_upsert,
+    daily_report_send,
     period_bounds,
     plan_save,
     rules_save,
@@ -52,6 +53,7 @@ __all__ = [
     "checklist_for",
     "customers_classify",
     "customers_upsert",
+    "daily_report_send",
     "inspection_answer",
     "inspection_answer_rest",
     "inspection_correct",

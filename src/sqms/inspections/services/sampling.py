@@ -8,30 +8,34 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sqms.common.audit import audit_record
 from sqms.common.clock import now as current_time
 from sqms.common.errors import DomainError, FieldError, field_error
+from sqms.common.notifications import notify
 from sqms.core import sampling
 from sqms.inspections import checklists
 from sqms.inspections.models import (
     ChecklistTemplate,
     Customer,
+    Inspection,
     InspectionRules,
     Kind,
     SampleDraw,
     SampleEntry,
     SamplingPlan,
     Schedule,
+    Status,
 )
 from sqms.inspections.services._common import (
     _require,
     _text,
 )
-from sqms.org.models import OrgUnit, Staff, User
-from sqms.org.roles import Cap
+from sqms.org.models import OrgUnit, RoleGrant, Staff, User
+from sqms.org.roles import ROLE_CAPS, Cap
 
 # --- Customers, sampling plans, draws ---------------------------------------------------------
 
@@ -343,3 +347,55 @@ def rules_save(
         after={"appeal_days": appeal_days, "report_hour": report_hour, "pack": pack},
     )
     return row
+
+
+@transaction.atomic
+def daily_report_send(*, actor: User | None, day: dt.date) -> int:
+    """Send the day's QC report 《质检日报》: to the managers of each unit inspected that day
+    (their unit's report) and to the quality department (the whole report). Covert inspections
+    not yet published are left out of the units' notices. Once per day; returns notices sent."""
+    from sqms.common.models import AuditEntry
+
+    if AuditEntry.objects.filter(action="inspections.daily_report", target_id=day.isoformat()):
+        return 0
+    lo = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    hi = lo + dt.timedelta(days=1)
+    done = Inspection.objects.filter(status=Status.SUBMITTED, visited_at__gte=lo, visited_at__lt=hi)
+    unit_ids = set(done.filter(published_at__isnull=False).values_list("unit_id", flat=True))
+    if not done.exists():
+        return 0
+    base = reverse("inspections:daily")
+    sent = 0
+    view_roles = [r for r, caps in ROLE_CAPS.items() if Cap.INSPECTION_VIEW in caps]
+    manage_roles = [r for r, caps in ROLE_CAPS.items() if Cap.INSPECTION_MANAGE in caps]
+    for unit in OrgUnit.objects.filter(pk__in=unit_ids):
+        users = [
+            g.user
+            for g in RoleGrant.objects.filter(
+                unit=unit, role__in=view_roles, user__is_active=True
+            ).select_related("user")
+        ]
+        sent += notify(
+            users=users,
+            title=_("Daily QC report %(day)s: %(unit)s") % {"day": day, "unit": unit.name},
+            url=f"{base}?day={day.isoformat()}&unit={unit.pk}",
+        )
+    quality = {
+        g.user
+        for g in RoleGrant.objects.filter(
+            role__in=manage_roles, user__is_active=True, unit__parent__isnull=True
+        ).select_related("user")
+    }
+    sent += notify(
+        users=sorted(quality, key=lambda u: u.pk),
+        title=_("Daily QC report %(day)s: %(n)d inspections") % {"day": day, "n": done.count()},
+        url=f"{base}?day={day.isoformat()}",
+    )
+    audit_record(
+        actor=actor,
+        action="inspections.daily_report",
+        target_type="inspections.daily_report",
+        target_id=day.isoformat(),
+        after={"units": len(unit_ids), "notices": sent},
+    )
+    return sent
