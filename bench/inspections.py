@@ -283,14 +283,14 @@ GROUP BY {key} ORDER BY {key}
 """
 SQL_DEDUCTIONS = """
 SELECT a.inspection_id, a.id, a.item_id, it.code, s.code, t.code, i.unit_id, i.staff_id,
-       i.visited_at, a.nonconformities, a.deducted,
-       (SELECT ap.outcome FROM inspections_appeal ap WHERE ap.answer_id = a.id LIMIT 1)
+       i.visited_at, a.nonconformities, a.deducted, ap.outcome
 FROM inspections_answer a
 JOIN inspections_inspection i ON i.id = a.inspection_id
 JOIN inspections_templateitem it ON it.id = a.item_id
 JOIN inspections_templatesection s ON s.id = it.section_id
 JOIN inspections_templateversion v ON v.id = i.version_id
 JOIN inspections_checklisttemplate t ON t.id = v.template_id
+LEFT JOIN inspections_appeal ap ON ap.answer_id = a.id
 WHERE a.deducted > 0 AND a.overturned = %s AND i.status = 'submitted'
   AND i.visited_at >= %s AND i.visited_at < %s
 ORDER BY a.inspection_id, a."order"

@@ -38,10 +38,10 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
-from django.db.models import Avg, Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, Max, QuerySet
 from django.utils import timezone
 
-from sqms.inspections.models import Answer, Appeal, Inspection, Status
+from sqms.inspections.models import Answer, Inspection, Status
 from sqms.org.models import OrgUnit
 
 __all__ = ["DeductionFact", "ScoreFact", "inspection_deductions", "inspection_scores"]
@@ -149,11 +149,11 @@ def inspection_deductions(
     inspections = _inspections(period_start, period_end, unit, template, kinds)
     if staff_id is not None:
         inspections = inspections.filter(staff_id=staff_id)
-    appeal = Appeal.objects.filter(answer_id=OuterRef("pk")).values("outcome")[:1]
+    # One appeal at most per deduction (a unique constraint): a LEFT JOIN, not a subquery per row.
     rows = (
-        Answer.objects.filter(deducted__gt=0, inspection_id__in=inspections.values("pk"))
-        .filter(~Q(overturned=True))
-        .annotate(appeal_outcome=Subquery(appeal))
+        Answer.objects.filter(
+            deducted__gt=0, overturned=False, inspection_id__in=inspections.values("pk")
+        )
         .values_list(
             "inspection_id",
             "pk",
@@ -166,7 +166,7 @@ def inspection_deductions(
             "inspection__visited_at",
             "nonconformities",
             "deducted",
-            "appeal_outcome",
+            "appeals__outcome",
         )
         .order_by("inspection_id", "order")
     )
