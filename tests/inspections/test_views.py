@@ -442,3 +442,70 @@ def test_dashboard_and_export(client, people, org, template, django_assert_max_n
 def test_navigation_links_inspections(client, people):
     login(client, people.inspector)
     assert 'href="/inspections/"' in client.get("/").content.decode()
+
+
+def customers_workbook(rows) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(
+        [
+            "code",
+            "name",
+            "unit",
+            "staff",
+            "market_type",
+            "business_format",
+            "purchase_quantity",
+            "purchase_amount",
+        ]
+    )
+    for r in rows:
+        ws.append(r)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_customer_import_sets_scale_classes(client, people, org):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sqms.inspections.models import Customer
+
+    rows = [
+        [f"C{i}", f"零售户{i}", "S1", "E1", "城市", "便利店", 10 * i, 100 * i] for i in range(1, 11)
+    ]
+    login(client, people.quality)
+    response = client.post(
+        "/inspections/customers/import/",
+        {"file": SimpleUploadedFile("c.xlsx", customers_workbook(rows))},
+    )
+    assert response.status_code == 302
+    assert list(
+        Customer.objects.order_by("-purchase_amount").values_list("scale_class", flat=True)
+    ) == [1, 1, 2, 2, 2, 2, 2, 2, 3, 3]
+
+
+def test_customer_import_names_bad_rows(client, people, org):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sqms.inspections.models import Customer
+
+    rows = [
+        ["C1", "甲", "S1", "", "城市", "便利店", 10, 100],
+        ["C2", "乙", "NOPE", "", "城市", "", "x", 100],
+    ]
+    login(client, people.quality)
+    response = client.post(
+        "/inspections/customers/import/",
+        {"file": SimpleUploadedFile("c.xlsx", customers_workbook(rows))},
+    )
+    page = response.content.decode()
+    assert "Row 3, unit: Unit not found." in page
+    assert "Row 3, purchase_quantity: A number, at least 0." in page
+    assert "Row 3, business_format: This field is required." in page
+    assert Customer.objects.count() == 0
+
+
+def test_store_manager_cannot_import_customers(client, people):
+    login(client, people.store)
+    assert client.get("/inspections/customers/import/").status_code == 403
