@@ -140,3 +140,13 @@ def test_appeal_and_decision(api_client, people, org, template):
     assert (r.json()["outcome"], r.json()["score"]) == ("overturned", "30.00")
     assert Inspection.objects.get().status == Status.SUBMITTED
     assert Inspection.objects.get().score == D(30)
+
+
+def test_start_is_idempotent(api_client, people, org, template):
+    api = api_client.as_user(people.inspector)
+    body = {"template": "mini", "unit": "S1"}
+    first = api.post("/inspections", body, headers={"Idempotency-Key": "k-1"})
+    again = api.post("/inspections", body, headers={"Idempotency-Key": "k-1"})
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert first.json()["id"] == again.json()["id"]
+    assert Inspection.objects.count() == 1

@@ -545,3 +545,16 @@ def test_daily_report_sent_once_to_the_store_and_the_quality_department(people, 
         "admin": "Daily QC report 2026-06-09: 1 inspections",
     }
     assert services.daily_report_send(actor=None, day=NOW.date()) == 0
+
+
+def test_staff_member_appeals_his_own_deduction(people, org):
+    staff_template = mini_template(people.quality, code="cashier-check", subject="staff")
+    inspection = services.inspection_start(
+        actor=people.inspector, template=staff_template, staff=org.cashier_staff
+    )
+    inspection = fill(inspection, people.inspector, A1=1)
+    inspection = services.inspection_submit(actor=people.inspector, inspection=inspection)
+    appeal = services.appeal_file(
+        actor=people.cashier, answer=answer_of(inspection, "A1"), statement="I greeted him."
+    )
+    assert (appeal.filed_by, appeal.outcome) == (people.cashier, Appeal.Outcome.PENDING)
