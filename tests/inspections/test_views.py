@@ -509,3 +509,28 @@ def test_customer_import_names_bad_rows(client, people, org):
 def test_store_manager_cannot_import_customers(client, people):
     login(client, people.store)
     assert client.get("/inspections/customers/import/").status_code == 403
+
+
+def test_phone_and_record_pages_do_not_query_per_item(
+    client, people, org, django_assert_max_num_queries
+):
+    from sqms.packs.loader import pack_load
+
+    pack_load("retail-chain")
+    template = ChecklistTemplate.objects.get(code="store-service")
+    inspection = services.inspection_start(actor=people.inspector, template=template, unit=org.s1)
+    for code in ("C1", "C2", "B4"):
+        services.photo_add(
+            actor=people.inspector,
+            inspection=inspection,
+            file=photo(),
+            answer_id=answer_of(inspection, code).pk,
+        )
+    login(client, people.inspector)
+    with django_assert_max_num_queries(14):
+        assert client.get(f"/inspections/{inspection.pk}/fill/").status_code == 200
+    services.inspection_submit(
+        actor=people.inspector, inspection=fill(inspection, people.inspector, C1=1, C2=1, B4=1)
+    )
+    with django_assert_max_num_queries(16):
+        assert client.get(f"/inspections/{inspection.pk}/").status_code == 200
