@@ -604,7 +604,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary directories")
     parser.add_argument(
         "--suite",
-        choices=["org", "complaints", "all"],
+        choices=["org", "complaints", "inspections", "all"],
         default="all",
         help="org pages and staff API, the complaints suite (bench/complaints.py), or both",
     )
@@ -631,6 +631,10 @@ def main(argv: list[str] | None = None) -> int:
         help="query of the dashboard targets; {from_} and {to} are 3 months ago and today",
     )
     args = parser.parse_args(argv)
+    if args.suite == "inspections":  # its own runner: bench/inspections.py
+        from bench.inspections import main as inspections_main
+
+        return inspections_main(["--backends", args.backends, *(["--keep"] if args.keep else [])])
     backends = tuple(b.strip() for b in args.backends.split(",") if b.strip())
     unknown = set(backends) - {"sqlite", "postgres"}
     if unknown:
