@@ -22,6 +22,7 @@ defines on top of them. Sources, as cited in each function:
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -278,7 +279,10 @@ def welch(a: npt.ArrayLike, b: npt.ArrayLike, confidence: float = 0.95) -> Compa
     if x.size < 2 or y.size < 2:
         diff = float(x.mean() - y.mean()) if x.size and y.size else NAN
         return Comparison2(diff, NAN, NAN, NAN, int(x.size), int(y.size))
-    result = stats.ttest_ind(x, y, equal_var=False)
+    with warnings.catch_warnings():
+        # scipy warns on nearly identical answers; the test's result then is what it is.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        result = stats.ttest_ind(x, y, equal_var=False)
     ci = result.confidence_interval(confidence)
     return Comparison2(
         float(x.mean() - y.mean()),
@@ -513,7 +517,9 @@ def key_drivers(outcome: npt.ArrayLike, predictors: npt.ArrayLike, names: Sequen
     rxx, rxy = r[:k, :k], r[:k, k]
     evals, evecs = np.linalg.eigh(rxx)
     lam = evecs @ np.diag(np.sqrt(np.clip(evals, 0, None))) @ evecs.T
-    beta = np.linalg.solve(lam, rxy)
+    # pinv, not solve: perfectly collinear dimensions (everyone answering alike) still get
+    # their share of R² split, instead of an error.
+    beta = np.linalg.pinv(lam) @ rxy
     eps = (lam**2) @ (beta**2)
     return Drivers(
         list(names),
@@ -611,14 +617,16 @@ def compare_groups(
     raw_p: dict[str, float] = {}
     if len(big) >= 2:
         arrays = [data[c] for c in big]
-        if any(a.std() > 0 for a in arrays):
-            f_res = stats.f_oneway(*arrays)
-            f, p_f = float(f_res.statistic), float(f_res.pvalue)
-        try:
-            k_res = stats.kruskal(*arrays)
-            h, p_h = float(k_res.statistic), float(k_res.pvalue)
-        except ValueError:  # all answers identical
-            pass
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            if any(a.std() > 0 for a in arrays):
+                f_res = stats.f_oneway(*arrays)
+                f, p_f = float(f_res.statistic), float(f_res.pvalue)
+            try:
+                k_res = stats.kruskal(*arrays)
+                h, p_h = float(k_res.statistic), float(k_res.pvalue)
+            except ValueError:  # all answers identical
+                pass
         for c in big:
             rest = np.concatenate([data[o] for o in big if o != c])
             raw_p[c] = welch(data[c], rest, confidence).p_value

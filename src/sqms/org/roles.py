@@ -31,6 +31,9 @@ class Cap(models.TextChoices):
     COMPLAINT_HANDLE = "complaints.handle", _("Handle complaints (assign, reply, follow up)")
     COMPLAINT_MANAGE = "complaints.manage", _("Void, merge and reopen complaints")
     REGISTER_SUBMIT = "registers.submit", _("Submit monthly complaint registers")
+    SURVEY_VIEW = "surveys.view", _("See survey campaigns and instruments")
+    SURVEY_MANAGE = "surveys.manage", _("Build instruments, run campaigns, key in answers")
+    SURVEY_RESULTS = "surveys.results", _("See survey results")
 
 
 ROLE_CAPS: dict[str, frozenset[str]] = {
@@ -46,6 +49,9 @@ ROLE_CAPS: dict[str, frozenset[str]] = {
             Cap.COMPLAINT_HANDLE,
             Cap.COMPLAINT_MANAGE,
             Cap.REGISTER_SUBMIT,
+            Cap.SURVEY_VIEW,
+            Cap.SURVEY_MANAGE,
+            Cap.SURVEY_RESULTS,
         }
     ),
     Role.UNIT_MANAGER: frozenset(
@@ -57,10 +63,15 @@ ROLE_CAPS: dict[str, frozenset[str]] = {
             Cap.COMPLAINT_INTAKE,
             Cap.COMPLAINT_HANDLE,
             Cap.REGISTER_SUBMIT,
+            # A store manager prints his store's QR codes and cards and reads its results.
+            Cap.SURVEY_VIEW,
+            Cap.SURVEY_RESULTS,
         }
     ),
-    Role.INSPECTOR: frozenset({Cap.ORG_VIEW, Cap.COMPLAINT_VIEW}),
+    Role.INSPECTOR: frozenset({Cap.ORG_VIEW, Cap.COMPLAINT_VIEW, Cap.SURVEY_VIEW}),
     # Front-line staff register complaints at the desk and see their unit's, masked.
     Role.STAFF: frozenset({Cap.COMPLAINT_VIEW, Cap.COMPLAINT_INTAKE}),
-    Role.AUDITOR: frozenset({Cap.ORG_VIEW, Cap.AUDIT_VIEW, Cap.COMPLAINT_VIEW}),
+    Role.AUDITOR: frozenset(
+        {Cap.ORG_VIEW, Cap.AUDIT_VIEW, Cap.COMPLAINT_VIEW, Cap.SURVEY_VIEW, Cap.SURVEY_RESULTS}
+    ),
 }

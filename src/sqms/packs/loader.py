@@ -18,11 +18,11 @@ from typing import Any
 import yaml
 from django.apps import apps
 from django.db import transaction
+from django.utils.module_loading import import_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from sqms.common.errors import DomainError, FieldError
-from django.utils.module_loading import import_string
 from sqms.org.models import User
 
 PACK_DIR = Path(__file__).resolve().parent / "data"
