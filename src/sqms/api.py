@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from sqms.common.api import BearerToken, Session, install_handlers
 from sqms.complaints.api import router as complaints_router
 from sqms.org.api import router as org_router
+from sqms.surveys.api import router as surveys_router
 
 api = NinjaAPI(
     title="SQMS API",
@@ -23,3 +24,4 @@ api = NinjaAPI(
 install_handlers(api)
 api.add_router("/org", org_router)
 api.add_router("/complaints", complaints_router)
+api.add_router("/surveys", surveys_router)
