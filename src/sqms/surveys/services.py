@@ -100,8 +100,20 @@ def instrument_create(
     return instrument, True
 
 
+_SPECS: dict[tuple[int, str, int], Spec] = {}
+
+
 def instrument_spec(instrument: Instrument) -> Spec:
-    return spec_parse(instrument.spec)
+    """The parsed definition. Kept per process by (id, code, version): an instrument's
+    definition never changes once saved (a change is a new version), so this cache cannot go
+    stale; it saves re-validating the questionnaire on every answer."""
+    key = (instrument.pk, instrument.code, instrument.version)
+    spec = _SPECS.get(key)
+    if spec is None:
+        if len(_SPECS) > 256:
+            _SPECS.clear()
+        spec = _SPECS[key] = spec_parse(instrument.spec)
+    return spec
 
 
 # --- Campaigns ------------------------------------------------------------------------------
@@ -425,7 +437,10 @@ def response_submit(*, actor: User | None, campaign: Campaign, submission: Submi
     """Record one completed questionnaire. An invitation answers once (a second answer is
     refused); an open link takes answers for units under the campaign while their quota is not
     full; the survey must be open and inside its window. Answers are validated item by item."""
-    campaign = Campaign.objects.select_related("instrument", "unit").get(pk=campaign.pk)
+    # The state fresh from the database; the instrument and unit as the caller loaded them.
+    instrument, top = campaign.instrument, campaign.unit
+    campaign = Campaign.objects.get(pk=campaign.pk)
+    campaign.instrument, campaign.unit = instrument, top
     if submission.channel == Channel.PAPER:
         _require(actor, Cap.SURVEY_MANAGE, submission.unit or campaign.unit)
     today = clock.now().astimezone(timezone.get_default_timezone()).date()

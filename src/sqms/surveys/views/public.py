@@ -23,7 +23,7 @@ from sqms.common import clock
 from sqms.common.errors import DomainError
 from sqms.org.models import OrgUnit
 from sqms.surveys import selectors, services
-from sqms.surveys.instruments import Spec, spec_parse, text
+from sqms.surveys.instruments import Spec, text
 from sqms.surveys.models import Campaign, CampaignStatus, Channel, Invitation
 from sqms.surveys.public_forms import (
     HONEYPOT,
@@ -109,7 +109,7 @@ def _answer(
     channel: str,
     invitation: Invitation | None = None,
 ) -> HttpResponse:
-    spec = spec_parse(campaign.instrument.spec)
+    spec = services.instrument_spec(campaign.instrument)
     page: dict[str, Any] = {
         "campaign": campaign,
         "spec": spec,

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from sqms.demo.complaints import load_demo_complaints
 from sqms.demo.data import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+from sqms.demo.surveys import load_demo_surveys
 from sqms.packs.loader import pack_load
 
 
@@ -40,6 +41,15 @@ class Command(BaseCommand):
                 self.style.SUCCESS(
                     "complaints replayed: {complaints} ({open} open, {breached} missed a time "
                     "limit)".format(**made)
+                )
+            )
+            with transaction.atomic():
+                answered = load_demo_surveys(seed=options["seed"])
+            self.stdout.write(
+                self.style.SUCCESS(
+                    "surveys answered: {responses} responses in {campaigns} campaigns".format(
+                        **answered
+                    )
                 )
             )
         if options["verbosity"] > 1:
