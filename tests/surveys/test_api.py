@@ -10,7 +10,8 @@ from tests.surveys.conftest import TODAY, employee_answers, servqual_answers
 
 
 @pytest.fixture(autouse=True)
-def _english():
+def _english(settings):
+    settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
 

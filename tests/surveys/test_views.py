@@ -83,7 +83,14 @@ def test_results_xlsx_aggregated_and_raw(client, people, servqual_campaign) -> N
     wb = load_workbook(io.BytesIO(agg.content))
     assert wb.sheetnames[:3] == ["Summary", "SERVQUAL dimensions", "SERVQUAL items"]
     summary = list(wb["Summary"].iter_rows(values_only=True))
-    assert summary[0] == ("Figure", "Value", "n", "95% low", "95% high", "Setting")
+    assert summary[0] == (
+        "Figure",
+        "Value",
+        "n",
+        "Lower 95 percent limit",
+        "Upper 95 percent limit",
+        "Setting",
+    )
     assert summary[1][:3] == ("Responses", 12, 12)
     raw = client.get(reverse("surveys:raw-xlsx", args=[servqual_campaign.pk]))
     rows = list(load_workbook(io.BytesIO(raw.content)).active.iter_rows(values_only=True))

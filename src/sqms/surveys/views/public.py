@@ -170,7 +170,6 @@ def _answer(
             errors=errors,
             subject=subject,
             problem=_("Please answer the questions marked below."),
-            status=422,
         )
     request.session[DONE_KEY] = campaign.anonymous
     return redirect("surveys-public:done")

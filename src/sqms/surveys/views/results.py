@@ -331,7 +331,7 @@ def results_workbook(res: analysis.Results) -> Workbook:
     wb = Workbook()
     wb.remove(wb.active)
     fig = res.figures
-    est = [_("Value"), _("n"), _("95% low"), _("95% high")]
+    est = [_("Value"), _("n"), _("Lower 95 percent limit"), _("Upper 95 percent limit")]
     _sheet(
         wb,
         _("Summary"),
@@ -395,8 +395,8 @@ def results_workbook(res: analysis.Results) -> Workbook:
                 [
                     _("Dimension"),
                     _("Managers − customers"),
-                    _("95% low"),
-                    _("95% high"),
+                    _("Lower 95 percent limit"),
+                    _("Upper 95 percent limit"),
                     _("p (Welch)"),
                     _("n managers"),
                     _("n customers"),
