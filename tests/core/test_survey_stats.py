@@ -46,12 +46,11 @@ def test_standardised_alpha_matches_r_plspm_on_its_satisfaction_data(satisfactio
         )
 
 
-def test_raw_alpha_matches_the_covariance_formula(satisfaction) -> None:
-    # Another route: α = k/(k−1)·(1 − tr(C)/ΣC) from the covariance matrix (pandas).
+def test_raw_alpha_matches_cronbachs_variance_formula(satisfaction) -> None:
+    # Cronbach's own definition, by pandas: k/(k−1)·(1 − Σ var(itemᵢ)/var(row totals)).
     for block, k in BLOCKS.items():
         items = satisfaction[[f"{block.lower()}{i}" for i in range(1, k + 1)]]
-        cov = items.cov().to_numpy()
-        expected = k / (k - 1) * (1 - np.trace(cov) / cov.sum())
+        expected = k / (k - 1) * (1 - items.var().sum() / items.sum(axis=1).var())
         assert ss.cronbach_alpha(items.to_numpy()).raw == pytest.approx(expected, abs=1e-12)
 
 

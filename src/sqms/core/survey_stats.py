@@ -29,10 +29,11 @@ from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
-import statsmodels.api as sm
 from scipy import stats
+from statsmodels.regression.linear_model import OLS
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
+from statsmodels.tools.tools import add_constant
 
 FloatArray = npt.NDArray[np.float64]
 NAN = float("nan")
@@ -81,16 +82,18 @@ def mean_ci(values: npt.ArrayLike, confidence: float = 0.95) -> Estimate:
 
 def column_means_ci(matrix: npt.ArrayLike, confidence: float = 0.95) -> list[Estimate]:
     """Per column of a respondents × items matrix: mean, n and t interval, NaN skipped.
-    Vectorised: one pass over the matrix for the counts, sums and sums of squares."""
+    Vectorised: masked reductions (`where=`) instead of filled copies, one temporary for the
+    squared deviations."""
     x = _as_matrix(matrix)
     present = ~np.isnan(x)
     n = present.sum(axis=0)
-    filled = np.where(present, x, 0.0)
-    total = filled.sum(axis=0)
+    total = np.sum(x, axis=0, where=present)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / n
-        centred = np.where(present, x - mean, 0.0)
-        var = (centred * centred).sum(axis=0) / (n - 1)
+        dev = x - mean
+        np.square(dev, out=dev)
+        var = np.sum(dev, axis=0, where=present) / (n - 1)
+        del dev
         sd = np.sqrt(var)
         se = sd / np.sqrt(n)
         t = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1))
@@ -249,7 +252,7 @@ def servqual(
 def _row_nanmean(block: FloatArray) -> FloatArray:
     present = ~np.isnan(block)
     count = present.sum(axis=1)
-    total = np.where(present, block, 0.0).sum(axis=1)
+    total = np.sum(block, axis=1, where=present)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(count > 0, total / count, NAN)
 
@@ -465,11 +468,14 @@ def cronbach_alpha(matrix: npt.ArrayLike) -> Alpha:
     n, k = x.shape
     if k < 2 or n < 2:
         return Alpha(NAN, NAN, k, n)
-    item_var = x.var(axis=0, ddof=1).sum()
-    total_var = x.sum(axis=1).var(ddof=1)
-    raw = k / (k - 1) * (1 - item_var / total_var) if total_var > 0 else NAN
+    # One covariance matrix C gives both: Σ var(itemᵢ) = tr C, var(total) = ΣC, and the
+    # correlations C_ij / √(C_ii C_jj).
+    cov = np.atleast_2d(np.cov(x, rowvar=False))
+    total_var = float(cov.sum())
+    raw = k / (k - 1) * (1 - float(np.trace(cov)) / total_var) if total_var > 0 else NAN
+    sd = np.sqrt(np.diag(cov))
     with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.corrcoef(x, rowvar=False)
+        r = cov / np.outer(sd, sd)
     rbar = float((r.sum() - np.trace(r)) / (k * (k - 1)))
     std = k * rbar / (1 + (k - 1) * rbar) if not math.isnan(rbar) else NAN
     return Alpha(float(raw), float(std), k, n)
@@ -512,7 +518,7 @@ def key_drivers(outcome: npt.ArrayLike, predictors: npt.ArrayLike, names: Sequen
         return Drivers(list(names), nan_list, nan_list, nan_list, NAN, n)
     zx = (x - x.mean(axis=0)) / sx
     zy = (y - y.mean()) / sy
-    fit = sm.OLS(zy, sm.add_constant(zx, has_constant="add")).fit()
+    fit = OLS(zy, add_constant(zx, has_constant="add")).fit()
     r = np.corrcoef(np.column_stack([x, y]), rowvar=False)
     rxx, rxy = r[:k, :k], r[:k, k]
     evals, evecs = np.linalg.eigh(rxx)

@@ -26,6 +26,7 @@ An instrument is a mapping (YAML in the shipped files and packs, JSON through th
     analysis:                    # which items the reports read; every key optional
       overall: overall           # overall satisfaction: the key drivers' outcome
       satisfaction: {item: overall, satisfied_min: 6, dissatisfied_max: 2}
+                                 # or items: [a, b] — each respondent's mean of them
       servqual: {expectation: E, perception: P, importance: W, reverse_items: [10, 11]}
       csi: {weights: {q1: 0.3, q2: 0.7}}     # omitted: equal weights over the scored items
       nps: recommend
@@ -330,7 +331,14 @@ def _check_analysis(spec: Spec, c: _Checker) -> None:
         if not isinstance(sat, Mapping):
             c.err(["analysis", "satisfaction"], _("Expected a mapping."))
         else:
-            scored_item(sat.get("item"), ["analysis", "satisfaction", "item"])
+            if "items" in sat:
+                if not isinstance(sat["items"], list) or not sat["items"]:
+                    c.err(["analysis", "satisfaction", "items"], _("Expected a list."))
+                else:
+                    for i, code in enumerate(sat["items"]):
+                        scored_item(code, ["analysis", "satisfaction", "items", i])
+            else:
+                scored_item(sat.get("item"), ["analysis", "satisfaction", "item"])
             for key in ("satisfied_min", "dissatisfied_max"):
                 if not isinstance(sat.get(key), int | float):
                     c.err(["analysis", "satisfaction", key], _("A number is required."))

@@ -128,6 +128,7 @@ def build_charts(figures: dict[str, Any], trend: dict[str, Any] | None) -> dict[
                     "y": [_f(i["gap"]["value"]) for i in items],
                     "error_y": _err(items, "gap"),
                     "text": [i["label"] for i in items],
+                    "textposition": "none",
                     "hovertemplate": "%{text}<br>%{y:.2f}<extra></extra>",
                     "marker": {
                         "color": [RED if (_f(i["gap"]["value"]) or 0) < 0 else BLUE for i in items]
