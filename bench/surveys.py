@@ -64,6 +64,15 @@ def log(msg: str) -> None:
     print(f"[surveys] {msg}", file=sys.stderr, flush=True)
 
 
+def loadavg() -> str:
+    """The machine's 1-minute load average (2 cores shared with other work: read figures
+    measured under a load above 2 as slowed down by it)."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
 def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -102,26 +111,14 @@ def full_analysis(d: dict[str, Any]) -> dict[str, Any]:
     for dim in DIMS:
         idx = [j for j, x in enumerate(ITEM_DIMS) if x == dim]
         alphas[dim] = (ss.cronbach_alpha(e[:, idx]), ss.cronbach_alpha(p[:, idx]))
-    with np.errstate(invalid="ignore"):
-        cols = []
-        gaps = []
-        g = p - e
-        for dim in DIMS:
-            idx = [j for j, x in enumerate(ITEM_DIMS) if x == dim]
-            block = p[:, idx]
-            present = ~np.isnan(block)
-            cols.append(np.sum(block, axis=1, where=present) / present.sum(axis=1))
-            gb = g[:, idx]
-            gp = ~np.isnan(gb)
-            gaps.append(np.sum(gb, axis=1, where=gp) / gp.sum(axis=1))
-    perf = np.column_stack(cols)
+    perf = result.respondent_perceptions
     drivers = ss.key_drivers(d["overall"], perf, DIMS)
     ipa = ss.ipa_quadrants(
         {x.code: x.weight for x in result.dimensions},
         {x.code: x.perception.value for x in result.dimensions},
         crosshair=ss.Crosshair.MEANS,
     )
-    score = np.column_stack(gaps).mean(axis=1)
+    score = result.respondent_gaps.mean(axis=1)
     order = np.argsort(d["units"], kind="stable")
     bounds = np.searchsorted(d["units"][order], np.arange(STORES + 1))
     groups = {f"S{u:02d}": score[order[bounds[u] : bounds[u + 1]]] for u in range(STORES)}
@@ -475,6 +472,7 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, Any] = {"responses": args.responses}
     if not args.skip_arrays:
         log(f"analysis from arrays: {args.responses:,} responses × 44 items")
+        load_before = loadavg()
         ours = run_child("ours", args.responses, args.seed)
         base = run_child("pandas", args.responses, args.seed)
         report["arrays"] = {
@@ -490,6 +488,7 @@ def main(argv: list[str] | None = None) -> int:
             f"dimension means {base['seconds']:.2f} s (peak {base['peak_rss_mb']:.0f} MB); "
             f"ratio {ours['seconds'] / base['seconds']:.1f}×"
         )
+        print(f"  load average before: {load_before}, after: {loadavg()}")
         print(f"  figures: {ours['figures']}")
         print(f"  pandas:  {base['means']}")
     for backend in [b.strip() for b in args.backends.split(",") if b.strip()]:
@@ -504,7 +503,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{info['seconds']:.2f} s ({info['seconds_first']:.2f} s first call)"
         )
         log(f"{backend}: answer page, {args.clients} respondents, gunicorn 2 workers × 4 threads")
+        load_before = loadavg()
         served = serve_and_load(backend, env, var, info, args.clients, args.duration)
+        served["load_average"] = [load_before, loadavg()]
         sv, sat = served["server"], served["saturated_get"]
         print(
             f"{backend}: {args.clients} respondents (1-3 s to answer): page GET p50 "
@@ -512,7 +513,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{served['submit_p50_ms']} ms p95 {served['submit_p95_ms']} ms, "
             f"{served['submit_n']} answers, {served['respondents']['errors']} errors "
             f"{served['submit_errors'][:1]}; server time (gunicorn) GET p95 "
-            f"{sv['get_p95_ms']} ms, POST p95 {sv['post_p95_ms']} ms"
+            f"{sv['get_p95_ms']} ms, POST p95 {sv['post_p95_ms']} ms "
+            f"(load average {served['load_average'][0]} → {served['load_average'][1]})"
         )
         print(
             f"{backend}: answer page GET with {args.clients} clients and no pause (saturation): "

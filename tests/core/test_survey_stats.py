@@ -321,6 +321,22 @@ def test_compare_groups_anova_by_hand_and_small_groups_unranked() -> None:
         ("S4", None, True),
     ]
     assert math.isnan(result.groups[3].p_vs_rest)
+    # Each ranked unit against the rest by scipy's Welch test on the pooled answers, then Holm
+    # by hand: the i-th smallest of m p-values times (m − i), made monotone, capped at 1.
+    codes = ["S1", "S2", "S3"]
+    raw = {
+        c: stats.ttest_ind(
+            groups[c], sum((groups[o] for o in codes if o != c), []), equal_var=False
+        ).pvalue
+        for c in codes
+    }
+    ordered = sorted(codes, key=raw.get)
+    holm, running = {}, 0.0
+    for i, c in enumerate(ordered):
+        running = max(running, min(1.0, (3 - i) * raw[c]))
+        holm[c] = running
+    got = {g.code: g.p_vs_rest for g in result.groups if g.code in codes}
+    assert got == pytest.approx(holm, abs=1e-10)
     assert result.groups[3].estimate.value == 1.0
 
 

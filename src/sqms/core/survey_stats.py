@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 import numpy as np
@@ -168,6 +168,10 @@ class ServqualResult:
     weighted: Estimate | None
     weighting: Weighting
     servperf: Estimate  # perception items only (Cronin & Taylor 1992)
+    # Each respondent's dimension scores (respondents × dimensions, NaN where none answered),
+    # for the analyses built on them (key drivers, comparing units).
+    respondent_gaps: FloatArray = field(default_factory=lambda: np.empty((0, 0)))
+    respondent_perceptions: FloatArray = field(default_factory=lambda: np.empty((0, 0)))
 
 
 def servqual(
@@ -245,7 +249,15 @@ def servqual(
     p_complete = ~np.isnan(resp_p).any(axis=1)
     servperf = mean_ci(resp_p[p_complete].mean(axis=1), confidence)
     return ServqualResult(
-        n_resp, items, dimension_rows, unweighted, weighted, Weighting(weighting), servperf
+        n_resp,
+        items,
+        dimension_rows,
+        unweighted,
+        weighted,
+        Weighting(weighting),
+        servperf,
+        resp_gap,
+        resp_p,
     )
 
 
@@ -633,9 +645,25 @@ def compare_groups(
                 h, p_h = float(k_res.statistic), float(k_res.pvalue)
             except ValueError:  # all answers identical
                 pass
+        # Each group against the pooled rest, from sums (no copy of the rest's answers).
+        sums = {c: (data[c].size, data[c].sum(), np.square(data[c]).sum()) for c in big}
+        n_all = sum(v[0] for v in sums.values())
+        s_all = sum(v[1] for v in sums.values())
+        q_all = sum(v[2] for v in sums.values())
         for c in big:
-            rest = np.concatenate([data[o] for o in big if o != c])
-            raw_p[c] = welch(data[c], rest, confidence).p_value
+            n1, s1, q1 = sums[c]
+            n2, s2, q2 = n_all - n1, s_all - s1, q_all - q1
+            m1, m2 = s1 / n1, s2 / n2
+            v1 = max((q1 - n1 * m1 * m1) / (n1 - 1), 0.0)
+            v2 = max((q2 - n2 * m2 * m2) / (n2 - 1), 0.0)
+            if v1 == 0 and v2 == 0:
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                res = stats.ttest_ind_from_stats(
+                    m1, math.sqrt(v1), n1, m2, math.sqrt(v2), n2, equal_var=False
+                )
+            raw_p[c] = float(res.pvalue)
     adjusted: dict[str, float] = {}
     testable = [c for c in big if not math.isnan(raw_p.get(c, NAN))]
     if testable:
