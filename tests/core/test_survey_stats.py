@@ -326,7 +326,7 @@ def test_compare_groups_anova_by_hand_and_small_groups_unranked() -> None:
     codes = ["S1", "S2", "S3"]
     raw = {
         c: stats.ttest_ind(
-            groups[c], sum((groups[o] for o in codes if o != c), []), equal_var=False
+            groups[c], [x for o in codes if o != c for x in groups[o]], equal_var=False
         ).pvalue
         for c in codes
     }

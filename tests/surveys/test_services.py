@@ -446,6 +446,15 @@ def test_reminders_go_to_who_has_not_answered_on_the_reminder_days(
             answers=employee_answers(), channel=Channel.LINK, invitation=answered
         ),
     )
+    # The invitation itself came as a notice with the personal link.
+    invited = Notification.objects.filter(title__startswith="Please answer the survey")
+    assert sorted(invited.values_list("user__username", flat=True)) == [
+        "cashier",
+        "outsider",
+        "store",
+    ]
+    assert invited.get(user=people.cashier).url.startswith("/s/i/")
+    Notification.objects.all().delete()
     assert services.reminders_send(today=TODAY + dt.timedelta(days=1)).reminded == 0
     result = services.reminders_send(today=TODAY + dt.timedelta(days=3))
     # Logins with a staff record: cashier (E1), store (E3, answered), outsider (E10).

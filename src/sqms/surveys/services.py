@@ -360,6 +360,7 @@ def invitations_create(
             )
         )
     created = Invitation.objects.bulk_create(rows)
+    _notify_invited(campaign, created)
     audit_record(
         actor=actor,
         action="survey.invitations_create",
@@ -367,6 +368,25 @@ def invitations_create(
         after={"count": len(created), "skipped": len(wanted) - len(created)},
     )
     return created
+
+
+def _notify_invited(campaign: Campaign, invitations: list[Invitation]) -> None:
+    """Each invited staff member with a login gets his personal link as a notice (and e-mail)."""
+    staff_ids = {i.staff_id for i in invitations if i.staff_id is not None}
+    if not staff_ids:
+        return
+    users = {u.staff_id: u for u in User.objects.filter(staff_id__in=staff_ids, is_active=True)}
+    for inv in invitations:
+        user = users.get(inv.staff_id)
+        if user is None:
+            continue
+        about = f" · {inv.subject_unit.name}" if inv.subject_unit is not None else ""
+        notify(
+            users=[user],
+            title=_("Please answer the survey “%(name)s”") % {"name": campaign.name} + about,
+            body=_("It closes on %(date)s.") % {"date": campaign.closes_on.isoformat()},
+            url=f"/s/i/{inv.token}/",
+        )
 
 
 def staff_invitation_specs(campaign: Campaign) -> list[InvitationSpec]:
