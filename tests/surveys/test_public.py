@@ -121,7 +121,9 @@ def test_personal_link_once_then_refused(en, make_campaign, org, now) -> None:
     html = en.get(url).content.decode()
     assert "Anonymous" in html
     now.shift(WAIT)
-    assert en.post(url, employee_answers() | {"stamp": stamp_of(html)}).status_code == 302
+    sent = en.post(url, employee_answers() | {"stamp": stamp_of(html)})
+    assert sent["Location"] == "/s/done/?anonymous=1"
+    assert "without your name" in en.get(sent["Location"]).content.decode()
     second = en.get(url)
     assert second.status_code == 409
     assert "already been answered" in second.content.decode()

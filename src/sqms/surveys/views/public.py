@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -40,7 +40,6 @@ from sqms.surveys.public_forms import (
 
 T = "surveys/public/"
 CODE_RATE = "20/h"  # per address: guessing a 10-character card code takes far more tries
-DONE_KEY = "sqms_survey_done"
 
 
 def _lang() -> str:
@@ -171,8 +170,9 @@ def _answer(
             subject=subject,
             problem=_("Please answer the questions marked below."),
         )
-    request.session[DONE_KEY] = campaign.anonymous
-    return redirect("surveys-public:done")
+    # No session write: the thank-you page only needs to know whether to say "anonymous".
+    done_url = reverse("surveys-public:done")
+    return redirect(done_url + ("?anonymous=1" if campaign.anonymous else ""))
 
 
 @never_cache
@@ -237,8 +237,7 @@ def card_code(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def done(request: HttpRequest) -> HttpResponse:
-    anonymous = request.session.pop(DONE_KEY, None)
-    return render(request, T + "done.html", {"anonymous": bool(anonymous)})
+    return render(request, T + "done.html", {"anonymous": request.GET.get("anonymous") == "1"})
 
 
 # Mounted at /s/ under the "surveys-public" namespace: no login.
