@@ -87,6 +87,20 @@ def test_bad_pack_section_names_each_mistake_and_changes_nothing(db) -> None:
     assert SurveyDefaults.objects.count() == 0
 
 
+def test_a_pack_may_bring_its_own_instrument(db) -> None:
+    own = _bilingual_spec() | {"code": "hotel-checkout"}
+    survey_config_apply(actor=None, data={"instruments": ["opinion-card", own]}, pack="hotel")
+    assert sorted(Instrument.objects.values_list("code", "source")) == [
+        ("hotel-checkout", "hotel"),
+        ("opinion-card", "hotel"),
+    ]
+    bad = own | {"code": "hotel-2", "title": {"zh": "", "en": "x"}}
+    with pytest.raises(DomainError) as exc:
+        survey_config_apply(actor=None, data={"instruments": [bad]}, pack="hotel")
+    assert [e.loc for e in exc.value.errors] == [["surveys", "instruments", 0, "title", "zh"]]
+    assert not Instrument.objects.filter(code="hotel-2").exists()
+
+
 def _bilingual_spec(version: int = 1) -> dict[str, Any]:
     return {
         "code": "checkout-pulse",

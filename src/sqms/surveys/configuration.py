@@ -3,6 +3,8 @@ campaign defaults. Validated as a whole; every mistake is reported with its plac
 
     surveys:
       instruments: [servqual-22, csi-retail, employee-satisfaction, internal-service, opinion-card]
+      # an entry may also be a whole instrument definition of the pack's own (a mapping in the
+      # format of sqms.surveys.instruments), e.g. SERVQUAL worded for a hotel
       defaults:
         satisfaction_definition: satisfied_share   # or not_dissatisfied
         ipa_crosshair: means                       # or midpoint
@@ -65,6 +67,15 @@ def survey_config_apply(*, actor: User | None, data: Any, pack: str) -> list[str
         codes = []
     specs = []
     for i, code in enumerate(codes):
+        if isinstance(code, dict):  # an instrument of the pack's own, written in place
+            try:
+                specs.append(spec_parse(code).data)
+            except DomainError as exc:
+                for err in exc.errors:
+                    errors.append(
+                        FieldError(loc=["surveys", "instruments", i, *err.loc], msg=err.msg)
+                    )
+            continue
         if str(code) not in shipped:
             errors.append(
                 FieldError(
