@@ -472,7 +472,7 @@ def response_submit(*, actor: User | None, campaign: Campaign, submission: Submi
     invitation = None
     if submission.invitation is not None:
         invitation = (
-            Invitation.objects.select_for_update()
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("unit", "staff__unit", "staff__position")
             .get(pk=submission.invitation.pk)
         )
@@ -568,7 +568,7 @@ def reminders_send(*, today: dt.date | None = None) -> ReminderResult:
     for campaign in campaigns:
         days = set(campaign.reminder_days)
         pending = (
-            Invitation.objects.select_for_update()
+            Invitation.objects.select_for_update(of=("self",))
             .filter(campaign=campaign, responded=False, staff__user__isnull=False)
             .exclude(last_reminded_on=today)
             .select_related("staff__user")
