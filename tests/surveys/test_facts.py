@@ -94,9 +94,48 @@ def test_anonymous_unit_facts_under_five_are_suppressed(make_campaign, submit, o
     for _ in range(6):
         submit(campaign, employee_answers(4, 2), org.s3)
     result = facts.satisfaction_rate_facts(
-        user=None, by="unit", ids=[org.s1.pk, org.s3.pk], start=TODAY, end=TODAY
+        user=None, by="unit", ids=[org.hq.pk, org.s1.pk, org.s3.pk], start=TODAY, end=TODAY
     )
     assert result[org.s1.pk].suppressed is True and math.isnan(result[org.s1.pk].value)
-    assert (result[org.s3.pk].n, result[org.s3.pk].value) == (6, 0.0)
-    assert facts.fact_is_reportable(result[org.s3.pk]) is True
+    # S3's six would give S1's four by subtraction from the company's ten: hidden too.
+    assert result[org.s3.pk].suppressed is True
+    assert (result[org.hq.pk].n, result[org.hq.pk].value) == (10, 0.4)
+    assert facts.fact_is_reportable(result[org.hq.pk]) is True
     assert facts.fact_is_reportable(result[org.s1.pk]) is False
+
+
+def test_anonymous_unit_facts_cannot_be_differenced(make_campaign, submit, org) -> None:
+    # R1 = S1 (6) + S2 (4): facts for R1 and S1 would give S2's four by subtraction.
+    campaign = make_campaign("employee-satisfaction", audience=Audience.STAFF)
+    for unit, n, overall in [(org.s1, 6, 4), (org.s2, 4, 1), (org.s3, 9, 4)]:
+        for _ in range(n):
+            submit(campaign, employee_answers(4, overall), unit)
+    ids = [org.hq.pk, org.r1.pk, org.s1.pk, org.s2.pk, org.s3.pk]
+    result = facts.satisfaction_rate_facts(user=None, by="unit", ids=ids, start=TODAY, end=TODAY)
+    assert (result[org.r1.pk].n, result[org.r1.pk].value) == (10, 0.6)
+    assert result[org.hq.pk].n == 19
+    assert result[org.s3.pk].n == 9
+    assert result[org.s1.pk].n == 0 and math.isnan(result[org.s1.pk].value)
+    assert result[org.s1.pk].suppressed is True
+    assert result[org.s2.pk].n == 0 and result[org.s2.pk].suppressed is True
+
+
+def test_a_manager_of_two_stores_sees_each_not_their_union(
+    make_campaign, submit, org, people
+) -> None:
+    from sqms.org.roles import Role
+    from sqms.surveys import analysis
+    from tests.conftest import make_user
+
+    two = make_user("two-stores", Role.UNIT_MANAGER, org.s1)
+    from sqms.org import services as org_services
+
+    org_services.role_grant(actor=None, user=two, role=Role.UNIT_MANAGER, unit=org.s3)
+    campaign = make_campaign("employee-satisfaction", audience=Audience.STAFF)
+    for unit, n in [(org.s1, 3), (org.s2, 8), (org.s3, 3)]:
+        for _ in range(n):
+            submit(campaign, employee_answers(), unit)
+    res = analysis.campaign_results(two, campaign)
+    # Not "HQ" with S1 + S3 (6 people from two hidden groups): S1 alone, hidden.
+    assert res.root == org.s1
+    assert res.suppressed is True

@@ -248,10 +248,11 @@ def _pick_root(campaign: Campaign, roots: list[str], tree: Tree, unit_id: int | 
         return unit
     if not roots:
         raise NotFound(_("Survey not found."))
-    if len(roots) == 1:
-        unit = next((u for u in tree.units.values() if u.path == roots[0]), None)
-        return unit or OrgUnit.objects.get(path=roots[0])
-    return campaign.unit
+    # Several separate parts of the tree (grants on two stores): start with the first. Never
+    # their union under a common ancestor's name — for an anonymous survey that union is no
+    # group of the tree, and two hidden stores together could pass the threshold.
+    unit = next((u for u in tree.units.values() if u.path == roots[0]), None)
+    return unit or OrgUnit.objects.get(path=roots[0])
 
 
 def _scored(spec: Spec) -> list[Item]:

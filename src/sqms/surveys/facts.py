@@ -23,10 +23,12 @@ Fact for every id asked about (n = 0 and NaN value when there were no answers):
 
 `user` scopes the reads like every selector (responses from units where he holds
 `surveys.results`); `user=None` is the system itself (the evaluation engine's scheduled run) and
-reads everything. Anonymous campaigns: a unit's fact is given only with at least the campaign's
-smallest group of respondents behind it (otherwise `suppressed` and no value), and no fact is
-ever about a respondent — staff facts are about the person rated, never the one answering.
-A respondent group other than customers (managers answering the expectation form) is left out."""
+reads everything. Anonymous campaigns: their answers count towards a unit's fact only where the
+campaign's report may show that group (at least its smallest group of respondents, and none
+recoverable by subtracting one fact from another; otherwise they are left out, and a fact with
+too few is `suppressed`), and no fact is ever about a respondent — staff facts are about the
+person rated, never the one answering. A respondent group other than customers (managers
+answering the expectation form) is left out."""
 
 from __future__ import annotations
 
@@ -112,6 +114,29 @@ def _unit_paths(unit_ids: Iterable[int]) -> dict[int, str]:
     return dict(OrgUnit.objects.filter(pk__in=list(unit_ids)).values_list("pk", "path"))
 
 
+class _Shown:
+    """Whether an anonymous campaign's answers may count towards a unit's fact: only when the
+    group they form — the unit's subtree, or the whole campaign for a unit above it — is one the
+    campaign's report may show (sqms.surveys.analysis.unit_tree, with its protection against
+    differencing), so that facts cannot be subtracted from one another either."""
+
+    def __init__(self) -> None:
+        self._trees: dict[int, tuple[str, str, set[str]]] = {}
+
+    def allowed(self, campaign_id: int, unit_path: str) -> bool:
+        if campaign_id not in self._trees:
+            from sqms.surveys.analysis import load_rows_units, unit_tree
+            from sqms.surveys.models import Campaign
+
+            campaign = Campaign.objects.select_related("unit").get(pk=campaign_id)
+            tree = unit_tree(campaign, load_rows_units(campaign))
+            shown = {tree.units[pk].path for pk in tree.shown}
+            self._trees[campaign_id] = (campaign.unit.path, str(campaign.unit_id), shown)
+        top, _id, shown = self._trees[campaign_id]
+        node = top if top.startswith(unit_path) else unit_path
+        return node in shown
+
+
 def satisfaction_rate_facts(
     *,
     user: AnyUser | None,
@@ -134,10 +159,11 @@ def satisfaction_rate_facts(
     else:
         extra &= Q(subject_staff_id__in=wanted)
     memo: dict[int, Spec] = {}
+    shown = _Shown()
     satisfied: dict[int, int] = defaultdict(int)
     counted: dict[int, int] = defaultdict(int)
-    small_anonymous: dict[int, int] = defaultdict(int)  # the strictest min_group seen
-    for path, subject_staff, answers, campaign_id, anonymous, min_group, raw in _rows(
+    withheld: dict[int, int] = defaultdict(int)  # anonymous answers this fact may not use
+    for path, subject_staff, answers, campaign_id, anonymous, _min_group, raw in _rows(
         user, start, end, extra
     ):
         sat = _spec(campaign_id, raw, memo).analysis.get("satisfaction")
@@ -157,15 +183,18 @@ def satisfaction_rate_facts(
             if by == "unit"
             else [subject_staff]
         )
+        if anonymous and by == "unit":
+            for t in targets:
+                if not shown.allowed(campaign_id, paths[t]):
+                    withheld[t] += 1
+            targets = [t for t in targets if withheld[t] == 0]
         for t in targets:
             counted[t] += 1
             satisfied[t] += int(ok)
-            if anonymous and by == "unit":
-                small_anonymous[t] = max(small_anonymous[t], int(min_group))
     out = {}
     for pk in wanted:
         rate = ss.proportion(satisfied[pk], counted[pk], rate_def)
-        suppressed = 0 < counted[pk] < small_anonymous.get(pk, 0)
+        suppressed = withheld[pk] > 0
         out[pk] = Fact(
             subject=by,
             subject_id=pk,
@@ -200,10 +229,13 @@ def csi_facts(
     if instrument_code:
         extra &= Q(campaign__instrument__code=instrument_code)
     memo: dict[int, Spec] = {}
+    shown = _Shown()
     scores: dict[int, list[float]] = defaultdict(list)
     scales: set[str] = set()
-    strictest: dict[int, int] = defaultdict(int)
-    for path, _s, answers, campaign_id, anonymous, min_group, raw in _rows(user, start, end, extra):
+    withheld: dict[int, int] = defaultdict(int)
+    for path, _s, answers, campaign_id, anonymous, _min_group, raw in _rows(
+        user, start, end, extra
+    ):
         spec = _spec(campaign_id, raw, memo)
         conf = spec.analysis.get("csi")
         if not conf:
@@ -222,14 +254,16 @@ def csi_facts(
         scales.add(f"{lo}-{hi}")
         score = (num / den - lo) / (hi - lo) * 100
         for pk, p in paths.items():
-            if path.startswith(p):
+            if not path.startswith(p):
+                continue
+            if anonymous and not shown.allowed(campaign_id, p):
+                withheld[pk] += 1
+            else:
                 scores[pk].append(score)
-                if anonymous:
-                    strictest[pk] = max(strictest[pk], int(min_group))
     out = {}
     for pk in wanted:
         est = ss.mean_ci(np.array(scores[pk]))
-        suppressed = 0 < est.n < strictest.get(pk, 0)
+        suppressed = withheld[pk] > 0
         out[pk] = Fact(
             subject="unit",
             subject_id=pk,
