@@ -389,6 +389,46 @@ def _notify_invited(campaign: Campaign, invitations: list[Invitation]) -> None:
         )
 
 
+def complaint_invitation_specs(campaign: Campaign) -> list[InvitationSpec]:
+    """One invitation per complaint closed under the campaign's unit since it opened (the
+    staff member the complaint named is the one rated; the complaint's reference makes sure
+    nobody is invited twice). The handler reads the card code out on the follow-up call or
+    prints it on the reply."""
+    from sqms.complaints.selectors import complaints_closed_between
+
+    tz = timezone.get_default_timezone()
+    start = dt.datetime.combine(campaign.opens_on, dt.time.min, tzinfo=tz)
+    end = dt.datetime.combine(campaign.closes_on + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    closed = complaints_closed_between(unit_path=campaign.unit.path, start=start, end=end)
+    units = {u.pk: u for u in OrgUnit.objects.filter(path__startswith=campaign.unit.path)}
+    staff = {
+        s.pk: s for s in Staff.objects.filter(pk__in={c.staff_id for c in closed if c.staff_id})
+    }
+    return [
+        InvitationSpec(
+            unit=units[c.unit_id],
+            subject_staff=staff.get(c.staff_id) if c.staff_id else None,
+            source_ref=c.ref,
+        )
+        for c in closed
+        if c.unit_id in units
+    ]
+
+
+@transaction.atomic
+def invitations_for_closed_complaints(*, actor: User | None = None) -> int:
+    """Invite every complaint closed so far to each open campaign whose audience is closed
+    complaints (the daily task; a complaint already invited is skipped)."""
+    made = 0
+    for campaign in Campaign.objects.filter(
+        status=CampaignStatus.OPEN, audience=Audience.COMPLAINTS
+    ).select_related("unit"):
+        specs = complaint_invitation_specs(campaign)
+        if specs:
+            made += len(invitations_create(actor=actor, campaign=campaign, specs=specs))
+    return made
+
+
 def staff_invitation_specs(campaign: Campaign) -> list[InvitationSpec]:
     """One invitation per active staff member under the campaign's unit; for an internal
     service survey, one per staff member and rated department."""

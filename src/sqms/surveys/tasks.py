@@ -13,3 +13,9 @@ from sqms.surveys import services
 def survey_reminders_daily() -> dict[str, int]:
     """Remind invited staff who have not answered, on their campaigns' reminder days."""
     return {"reminded": services.reminders_send().reminded}
+
+
+# 17:50 UTC is 01:50 in China: yesterday's closed complaints get their survey invitations.
+@db_periodic_task(crontab(hour="17", minute="50"))
+def survey_invite_closed_complaints_daily() -> dict[str, int]:
+    return {"invited": services.invitations_for_closed_complaints()}

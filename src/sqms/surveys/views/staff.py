@@ -145,6 +145,7 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
         .exists(),
         "cards_form": CardsForm(user=request.user, campaign=campaign),
         "staff_audience": campaign.audience in (Audience.STAFF, Audience.INTERNAL),
+        "complaint_audience": campaign.audience == Audience.COMPLAINTS,
         "title": text(campaign.instrument.spec["title"], _lang()),
     }
     return render(request, T + "campaign_detail.html", context)
@@ -174,6 +175,13 @@ def campaign_action(request: HttpRequest, campaign_id: int, action: str) -> Http
                 actor=request.user,  # type: ignore[arg-type]
                 campaign=campaign,
                 specs=services.staff_invitation_specs(campaign),
+            )
+            messages.success(request, _("%(n)d invitations created.") % {"n": len(made)})
+        elif action == "invite-complaints":
+            made = services.invitations_create(
+                actor=request.user,  # type: ignore[arg-type]
+                campaign=campaign,
+                specs=services.complaint_invitation_specs(campaign),
             )
             messages.success(request, _("%(n)d invitations created.") % {"n": len(made)})
         elif action == "quotas":
