@@ -604,9 +604,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary directories")
     parser.add_argument(
         "--suite",
-        choices=["org", "complaints", "inspections", "all"],
+        choices=["org", "complaints", "inspections", "surveys", "all"],
         default="all",
-        help="org pages and staff API, the complaints suite (bench/complaints.py), or both",
+        help="org pages and staff API, the complaints suite (bench/complaints.py), the surveys "
+        "suite (bench/surveys.py), or all",
     )
     parser.add_argument(
         "--complaints",
@@ -707,6 +708,12 @@ def main(argv: list[str] | None = None) -> int:
     suite_bad = False
     if args.suite in ("complaints", "all"):
         suite_runs, suite_bad = run_suite(suite_cfg, backends, bench_env)
+    if args.suite in ("surveys", "all"):  # prints its own figures, writes bench/out/surveys.json
+        from bench.surveys import main as surveys_main
+
+        small = ["--responses", "100000", "--db-responses", "2000", "--duration", "5"]
+        surveys_args = ["--backends", ",".join(backends), *(small if args.quick else [])]
+        suite_bad = surveys_main(surveys_args) != 0 or suite_bad
     total = time.perf_counter() - started
 
     print()

@@ -42,5 +42,18 @@ def test_demo_loads_a_realistic_chain_once(settings):
     assert complaints.filter(escalation_level__gt=0).exists()
     assert complaints.filter(reopen_count__gt=0).exists()
     assert complaints.filter(status=Status.CLOSED).exists()
+    # Surveys: two SERVQUAL waves with the reliability gap the largest, the anonymous employee
+    # survey answered from personal links, opinion cards rating the delivery crew.
+    from sqms.surveys import analysis
+    from sqms.surveys.models import Campaign as SurveyCampaign
+
+    campaigns = {c.instrument.code: c for c in SurveyCampaign.objects.filter(status="open")}
+    assert sorted(campaigns) == ["employee-satisfaction", "opinion-card", "servqual-22"]
+    quality = User.objects.get(username="quality")
+    sq = analysis.campaign_results(quality, campaigns["servqual-22"]).figures["servqual"]
+    worst = min(sq["dimensions"], key=lambda d: d["gap"]["value"])
+    assert worst["code"] == "reliability"
+    assert analysis.campaign_results(quality, campaigns["employee-satisfaction"]).n >= 80
+    assert campaigns["opinion-card"].responses.exclude(subject_staff=None).count() >= 80
     with pytest.raises(CommandError, match="already has an organisation"):
         call_command("demo", verbosity=0)

@@ -311,3 +311,20 @@ def complaint_counts_for_user(user: AnyUser) -> dict[str, int]:
         ),
         week=Count("pk", filter=Q(received_at__gte=now - dt.timedelta(days=7))),
     )
+
+
+def complaints_closed_between(
+    *, unit_path: str, start: dt.datetime, end: dt.datetime
+) -> QuerySet[Complaint]:
+    """System read (no user): complaints closed in [start, end) under a subtree, oldest first —
+    what the surveys app invites to a satisfaction survey. Only the fields it needs."""
+    return (
+        Complaint.objects.filter(
+            unit__path__startswith=unit_path,
+            status=Status.CLOSED,
+            closed_at__gte=start,
+            closed_at__lt=end,
+        )
+        .only("pk", "ref", "unit_id", "staff_id", "closed_at")
+        .order_by("closed_at", "pk")
+    )

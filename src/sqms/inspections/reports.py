@@ -15,6 +15,7 @@ from django.db.models import Avg, Count, F, Prefetch, Q, Sum
 from django.db.models.functions import Floor, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from sqms.inspections.models import Answer, Photo, SampleDraw, SampleEntry, Status
 from sqms.inspections.selectors import draw_progress, inspection_queryset_for_user
@@ -421,7 +422,7 @@ def dashboard_xlsx(data: dict[str, Any]) -> bytes:
             ]
         )
     co = wb.create_sheet(_("Coverage")[:31])
-    co.append([_("Plan"), _("Period"), _("Done"), _("Quota"), _("Inspectors")])
+    co.append([_("Plan"), _("Period"), _("Done"), pgettext("sample", "Quota"), _("Inspectors")])
     for c in data["coverage"]:
         co.append(
             [

@@ -10,6 +10,7 @@ from django.db import transaction
 from sqms.demo.complaints import load_demo_complaints
 from sqms.demo.data import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from sqms.demo.inspections import load_demo_inspections
+from sqms.demo.surveys import load_demo_surveys
 from sqms.packs.loader import pack_load
 
 
@@ -49,6 +50,15 @@ class Command(BaseCommand):
                 self.style.SUCCESS(
                     "inspections replayed: {inspections} submitted ({mystery} mystery-shopper "
                     "visits, {appeals} appeals)".format(**done)
+                )
+            )
+            with transaction.atomic():
+                answered = load_demo_surveys(seed=options["seed"])
+            self.stdout.write(
+                self.style.SUCCESS(
+                    "surveys answered: {responses} responses in {campaigns} campaigns".format(
+                        **answered
+                    )
                 )
             )
         if options["verbosity"] > 1:
