@@ -160,8 +160,16 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "sqms_cache",
+            # Django's default (300 entries, then a third dropped at random) would drop the
+            # public forms' used one-time stamps and the rate-limit counters at a busy store,
+            # letting a form be sent twice. Stamps and counters expire on their own within hours.
+            "OPTIONS": {"MAX_ENTRIES": 200_000},
         }
     }
+# The database cache's increment is not atomic: two requests racing on one counter can make it
+# fail, which django-ratelimit would read as "limited" and answer 429 to a legitimate visitor.
+# A failed count lets the request through; the limit still holds for every counted request.
+RATELIMIT_FAIL_OPEN = True
 
 # --- Background work ------------------------------------------------------------------------
 HUEY = {
