@@ -332,3 +332,13 @@ def test_a_sweep_for_a_given_time_writes_everything_at_that_time(late_desk, peop
         DEADLINE,
     ]
     assert local(Notification.objects.get(user=people.region).at) == DEADLINE
+
+
+def test_the_worker_writes_its_notices_in_the_site_language(late_desk, people, time_machine):
+    # The worker has no request: whatever language its thread last had (English here, left by
+    # the fixture), the notice is in the site's language (Chinese by default).
+    from sqms.complaints import tasks
+
+    time_machine.move_to(DEADLINE, tick=False)
+    assert tasks.sweep_time_limits.call_local()["escalated"] == 1
+    assert notices(people.region) == [f"超时投诉 {late_desk.ref} 已升级至 华东区"]

@@ -6,10 +6,12 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from sqms.common.i18n import in_site_language
 from sqms.inspections import services
 
 
 @db_periodic_task(crontab(minute="5"))
+@in_site_language
 def daily_report() -> int:
     """Hourly: at the pack's report hour (local time), send the day's QC report once."""
     now = timezone.localtime()
