@@ -142,13 +142,13 @@ def page_of(
     false (see sqms.common.paging)."""
     size = min(page_size, settings.SQMS_API_PAGE_MAX)
     offset = (page - 1) * size
-    window = Window(queryset, exact=exact_count)
+    window = Window(queryset, offset, size, exact=exact_count)
     return {
         "count": window.cap if window.capped else window.counted,
         "count_exact": not window.capped,
         "page": page,
         "page_size": size,
-        "items": window.rows(offset, size),
+        "items": window.rows(),
     }
 
 
