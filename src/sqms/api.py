@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from sqms.common.api import BearerToken, Session, install_handlers
 from sqms.complaints.api import router as complaints_router
+from sqms.inspections.api import router as inspections_router
 from sqms.org.api import router as org_router
 
 api = NinjaAPI(
@@ -23,3 +24,4 @@ api = NinjaAPI(
 install_handlers(api)
 api.add_router("/org", org_router)
 api.add_router("/complaints", complaints_router)
+api.add_router("/inspections", inspections_router)

@@ -9,6 +9,19 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
+def _sees_inspections(user: Any) -> bool:
+    """Inspectors, those who see inspections, and staff members (their own results)."""
+    from sqms.org.roles import Cap
+    from sqms.org.selectors import access_for
+
+    access = access_for(user)
+    return (
+        access.any_cap(Cap.INSPECTION_VIEW)
+        or access.any_cap(Cap.INSPECTION_PERFORM)
+        or access.staff_id is not None
+    )
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -24,7 +37,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "url": reverse("complaints:list") if can(user, Cap.COMPLAINT_VIEW) else None,
             "ready": can(user, Cap.COMPLAINT_VIEW),
         },
-        {"label": _("Inspections"), "url": None, "ready": False},
+        {
+            "label": _("Inspections"),
+            "url": reverse("inspections:list") if _sees_inspections(user) else None,
+            "ready": _sees_inspections(user),
+        },
         {"label": _("Surveys"), "url": None, "ready": False},
         {"label": _("Evaluations"), "url": None, "ready": False},
         {"label": _("Work orders"), "url": None, "ready": False},

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "sqms.common",
     "sqms.org",
     "sqms.complaints",
+    "sqms.inspections",
     "sqms.packs",
     "sqms.demo",
 ]

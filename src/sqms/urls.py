@@ -23,6 +23,7 @@ urlpatterns = [
     path("calendars/official/", common_views.official_days, name="official-days"),
     path("org/", include("sqms.org.urls")),
     path("complaints/", include("sqms.complaints.urls")),
+    path("inspections/", include("sqms.inspections.urls")),
     path("c/", include((public_urlpatterns, "public"))),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

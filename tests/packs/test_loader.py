@@ -112,8 +112,9 @@ def test_pack_list_in_chinese(db):
 def test_load_the_retail_chain_pack(db):
     out, err = run("load", "retail-chain")
     assert out == "loaded retail-chain\n"
-    # No purchasing department here: product and price complaints stay with their store.
-    assert err.splitlines() == [
+    # No purchasing department here: product and price complaints stay with their store (the
+    # other sections' warnings about this empty organisation are their apps' tests' business).
+    assert [line for line in err.splitlines() if line.startswith("Category")] == [
         "Category merchandise: unit D-PUR does not exist here; complaints stay with their store.",
         "Category price: unit D-PUR does not exist here; complaints stay with their store.",
     ]

@@ -31,6 +31,13 @@ class Cap(models.TextChoices):
     COMPLAINT_HANDLE = "complaints.handle", _("Handle complaints (assign, reply, follow up)")
     COMPLAINT_MANAGE = "complaints.manage", _("Void, merge and reopen complaints")
     REGISTER_SUBMIT = "registers.submit", _("Submit monthly complaint registers")
+    INSPECTION_VIEW = "inspections.view", _("See inspections and their findings")
+    INSPECTION_PERFORM = "inspections.perform", _("Carry out inspections")
+    INSPECTION_MANAGE = (
+        "inspections.manage",
+        _("Manage checklists, sampling plans and schedules; publish, correct and decide appeals"),
+    )
+    INSPECTION_APPEAL = "inspections.appeal", _("Appeal against inspection deductions")
 
 
 ROLE_CAPS: dict[str, frozenset[str]] = {
@@ -46,6 +53,9 @@ ROLE_CAPS: dict[str, frozenset[str]] = {
             Cap.COMPLAINT_HANDLE,
             Cap.COMPLAINT_MANAGE,
             Cap.REGISTER_SUBMIT,
+            Cap.INSPECTION_VIEW,
+            Cap.INSPECTION_PERFORM,
+            Cap.INSPECTION_MANAGE,
         }
     ),
     Role.UNIT_MANAGER: frozenset(
@@ -57,10 +67,19 @@ ROLE_CAPS: dict[str, frozenset[str]] = {
             Cap.COMPLAINT_INTAKE,
             Cap.COMPLAINT_HANDLE,
             Cap.REGISTER_SUBMIT,
+            Cap.INSPECTION_VIEW,
+            Cap.INSPECTION_PERFORM,
+            Cap.INSPECTION_APPEAL,
         }
     ),
-    Role.INSPECTOR: frozenset({Cap.ORG_VIEW, Cap.COMPLAINT_VIEW}),
+    Role.INSPECTOR: frozenset(
+        {Cap.ORG_VIEW, Cap.COMPLAINT_VIEW, Cap.INSPECTION_VIEW, Cap.INSPECTION_PERFORM}
+    ),
     # Front-line staff register complaints at the desk and see their unit's, masked.
+    # Front-line staff see the inspections about themselves (and appeal them) through their own
+    # staff record, not through a capability on their unit.
     Role.STAFF: frozenset({Cap.COMPLAINT_VIEW, Cap.COMPLAINT_INTAKE}),
-    Role.AUDITOR: frozenset({Cap.ORG_VIEW, Cap.AUDIT_VIEW, Cap.COMPLAINT_VIEW}),
+    Role.AUDITOR: frozenset(
+        {Cap.ORG_VIEW, Cap.AUDIT_VIEW, Cap.COMPLAINT_VIEW, Cap.INSPECTION_VIEW}
+    ),
 }

@@ -124,6 +124,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
         "can_manage_roles": selectors.can(request.user, Cap.ROLES_MANAGE, unit),
         "can_complaints": selectors.can(request.user, Cap.COMPLAINT_VIEW, unit),
         "can_poster": selectors.can(request.user, Cap.COMPLAINT_INTAKE, unit),
+        "can_inspections": selectors.can(request.user, Cap.INSPECTION_VIEW, unit),
         "grant_form": GrantForm(),
     }
     template = (
@@ -273,6 +274,8 @@ def staff_detail(request: HttpRequest, staff_id: int) -> HttpResponse:
             "is_self": getattr(request.user, "staff_id", None) == staff.pk,
             "login": getattr(staff, "user", None),
             "can_create_login": selectors.can(request.user, Cap.ROLES_MANAGE, staff.unit),
+            "can_inspections": selectors.can(request.user, Cap.INSPECTION_VIEW, staff.unit)
+            or getattr(request.user, "staff_id", None) == staff.pk,
         },
     )
 

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from sqms.demo.complaints import load_demo_complaints
 from sqms.demo.data import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+from sqms.demo.inspections import load_demo_inspections
 from sqms.packs.loader import pack_load
 
 
@@ -40,6 +41,14 @@ class Command(BaseCommand):
                 self.style.SUCCESS(
                     "complaints replayed: {complaints} ({open} open, {breached} missed a time "
                     "limit)".format(**made)
+                )
+            )
+            with transaction.atomic():
+                done = load_demo_inspections(seed=options["seed"], months=options["months"])
+            self.stdout.write(
+                self.style.SUCCESS(
+                    "inspections replayed: {inspections} submitted ({mystery} mystery-shopper "
+                    "visits, {appeals} appeals)".format(**done)
                 )
             )
         if options["verbosity"] > 1:
