@@ -8,6 +8,7 @@ from sqms.common.api import BearerToken, Session, install_handlers
 from sqms.complaints.api import router as complaints_router
 from sqms.inspections.api import router as inspections_router
 from sqms.org.api import router as org_router
+from sqms.surveys.api import router as surveys_router
 
 api = NinjaAPI(
     title="SQMS API",
@@ -25,3 +26,4 @@ install_handlers(api)
 api.add_router("/org", org_router)
 api.add_router("/complaints", complaints_router)
 api.add_router("/inspections", inspections_router)
+api.add_router("/surveys", surveys_router)

@@ -42,7 +42,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "url": reverse("inspections:list") if _sees_inspections(user) else None,
             "ready": _sees_inspections(user),
         },
-        {"label": _("Surveys"), "url": None, "ready": False},
+        {
+            "label": _("Surveys"),
+            "url": reverse("surveys:list") if can(user, Cap.SURVEY_VIEW) else None,
+            "ready": can(user, Cap.SURVEY_VIEW),
+        },
         {"label": _("Evaluations"), "url": None, "ready": False},
         {"label": _("Work orders"), "url": None, "ready": False},
         {"label": _("Corrective actions"), "url": None, "ready": False},

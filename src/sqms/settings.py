@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "sqms.org",
     "sqms.complaints",
     "sqms.inspections",
+    "sqms.surveys",
     "sqms.packs",
     "sqms.demo",
 ]
@@ -275,6 +276,9 @@ SQMS_BASE_URL = env("SQMS_BASE_URL", f"http://127.0.0.1:{env('PORT', '8000')}")
 # Public complaint form: submissions per IP address (django-ratelimit rate, e.g. "10/h").
 SQMS_PUBLIC_RATE = env("SQMS_PUBLIC_RATE", "10/h")
 SQMS_PUBLIC_MIN_SECONDS = envint("SQMS_PUBLIC_MIN_SECONDS", 3)  # sent faster: a bot
+# Survey answers per address and hour on the public survey pages: higher than the complaint
+# form's, since a store's customers often share its Wi-Fi address.
+SQMS_SURVEY_RATE = env("SQMS_SURVEY_RATE", "60/h")
 SQMS_ATTACHMENT_MAX_MB = envint("SQMS_ATTACHMENT_MAX_MB", 10)
 
 SQMS_SITE_NAME = _("Service Quality Management System")

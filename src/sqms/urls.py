@@ -5,6 +5,7 @@ from django.urls import include, path
 from sqms import views as common_views
 from sqms.api import api
 from sqms.complaints.urls import public_urlpatterns
+from sqms.surveys.urls import public_urlpatterns as survey_public_urlpatterns
 
 urlpatterns = [
     path("", common_views.home, name="home"),
@@ -25,6 +26,8 @@ urlpatterns = [
     path("complaints/", include("sqms.complaints.urls")),
     path("inspections/", include("sqms.inspections.urls")),
     path("c/", include((public_urlpatterns, "public"))),
+    path("surveys/", include("sqms.surveys.urls")),
+    path("s/", include((survey_public_urlpatterns, "surveys-public"))),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

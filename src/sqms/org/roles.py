@@ -38,6 +38,9 @@ class Cap(models.TextChoices):
         _("Manage checklists, sampling plans and schedules; publish, correct and decide appeals"),
     )
     INSPECTION_APPEAL = "inspections.appeal", _("Appeal against inspection deductions")
+    SURVEY_VIEW = "surveys.view", _("See survey campaigns and instruments")
+    SURVEY_MANAGE = "surveys.manage", _("Build instruments, run campaigns, key in answers")
+    SURVEY_RESULTS = "surveys.results", _("See survey results")
 
 
 ROLE_CAPS: dict[str, frozenset[str]] = {
@@ -56,6 +59,9 @@ ROLE_CAPS: dict[str, frozenset[str]] = {
             Cap.INSPECTION_VIEW,
             Cap.INSPECTION_PERFORM,
             Cap.INSPECTION_MANAGE,
+            Cap.SURVEY_VIEW,
+            Cap.SURVEY_MANAGE,
+            Cap.SURVEY_RESULTS,
         }
     ),
     Role.UNIT_MANAGER: frozenset(
@@ -70,16 +76,32 @@ ROLE_CAPS: dict[str, frozenset[str]] = {
             Cap.INSPECTION_VIEW,
             Cap.INSPECTION_PERFORM,
             Cap.INSPECTION_APPEAL,
+            # A store manager prints his store's QR codes and cards and reads its results.
+            Cap.SURVEY_VIEW,
+            Cap.SURVEY_RESULTS,
         }
     ),
     Role.INSPECTOR: frozenset(
-        {Cap.ORG_VIEW, Cap.COMPLAINT_VIEW, Cap.INSPECTION_VIEW, Cap.INSPECTION_PERFORM}
+        {
+            Cap.ORG_VIEW,
+            Cap.COMPLAINT_VIEW,
+            Cap.INSPECTION_VIEW,
+            Cap.INSPECTION_PERFORM,
+            Cap.SURVEY_VIEW,
+        }
     ),
     # Front-line staff register complaints at the desk and see their unit's, masked.
     # Front-line staff see the inspections about themselves (and appeal them) through their own
     # staff record, not through a capability on their unit.
     Role.STAFF: frozenset({Cap.COMPLAINT_VIEW, Cap.COMPLAINT_INTAKE}),
     Role.AUDITOR: frozenset(
-        {Cap.ORG_VIEW, Cap.AUDIT_VIEW, Cap.COMPLAINT_VIEW, Cap.INSPECTION_VIEW}
+        {
+            Cap.ORG_VIEW,
+            Cap.AUDIT_VIEW,
+            Cap.COMPLAINT_VIEW,
+            Cap.INSPECTION_VIEW,
+            Cap.SURVEY_VIEW,
+            Cap.SURVEY_RESULTS,
+        }
     ),
 }
