@@ -283,8 +283,8 @@ def test_manual_needs_a_justification() -> None:
         "components": [{"code": "c", "max": 100, "rules": [{"kind": "manual"}]}],
     }
     scheme = scheme_parse(data, SOURCES)
-    assert score_scorecard(scheme, {"manual": f(5)}).total == D(100)
-    justified = score_scorecard(scheme, {"manual": f(5, note="Late for two meetings")})
+    assert score_scorecard(scheme, {"manual:c": f(5)}).total == D(100)
+    justified = score_scorecard(scheme, {"manual:c": f(5, note="Late for two meetings")})
     assert justified.total == D(95)
     assert justified.lines[0].note == "Late for two meetings"
 
@@ -548,3 +548,40 @@ def test_stars_only_eligible_and_quota_respected(
     assert res.quota == len(rows) // 5
     if tie is TieRule.EXCLUDE_ALL:
         assert len(res.stars) <= res.quota
+
+
+def test_override_replaces_a_line_and_lifts_its_veto() -> None:
+    """An appeal upheld on one complaint of four: that line's 40 becomes 30."""
+    scheme = scheme_parse(cashier_scheme(), SOURCES)
+    facts = {"complaints.substantiated": f(4), "inspections.percent": f(85)}
+    r = score_scorecard(scheme, facts, {("complaints", 0): D(30)})
+    assert r.components[0].points == D(10)
+    assert r.total == D("61.0")
+    assert r.lines[0].note == "appeal upheld: 40 → 30"
+    assert score_scorecard(scheme, facts, {("complaints", 0): D(30)}) == r
+
+
+def test_band_reference_from_another_source() -> None:
+    data = {
+        "code": "b",
+        "scale": 10,
+        "components": [
+            {
+                "code": "stock",
+                "max": 10,
+                "rules": [
+                    {
+                        "kind": "band",
+                        "source": "metrics_value",
+                        "reference_source": "metrics:social",
+                        "target": "0.8",
+                        "limit": "1",
+                        "points": 2,
+                    }
+                ],
+            }
+        ],
+    }
+    scheme = scheme_parse(data, SOURCES)
+    r = score_scorecard(scheme, {"metrics_value": f("1.02"), "metrics:social": f("1.00")})
+    assert r.total == D("6.00")

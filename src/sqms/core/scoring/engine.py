@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -43,10 +44,11 @@ def _fact_inputs(fact: Fact | None) -> dict[str, Any]:
 
 
 def _score_rule(
-    comp: Component, idx: int, rule: Rule, fact: Fact | None, scheme: Scheme
+    comp: Component, idx: int, rule: Rule, facts: Mapping[str, Fact], scheme: Scheme
 ) -> tuple[Line, bool, bool]:
     """(line, zero the component, zero the scorecard)."""
     spec = rule.rounding or scheme.rounding
+    fact = facts.get(rule.source)
     inputs = _fact_inputs(fact)
     refs = _refs(fact)
     value = fact.value if fact is not None else None
@@ -115,6 +117,9 @@ def _score_rule(
     if rule.kind is RuleKind.BAND:
         assert rule.target is not None and rule.limit is not None
         ref = fact.reference if fact is not None else None
+        if rule.reference_source:
+            ref_fact = facts.get(rule.reference_source)
+            ref = ref_fact.value if ref_fact is not None else None
         if ref is None or ref <= 0:
             return line(ZERO, "no reference value"), False, False
         lo, hi = ref * rule.target, ref * rule.limit
@@ -151,10 +156,17 @@ def grade_for(total: Decimal, bands: Sequence[Band], decimals: int) -> str:
     return ""
 
 
-def score_scorecard(scheme: Scheme, facts: Mapping[str, Fact]) -> ScorecardResult:
+def score_scorecard(
+    scheme: Scheme,
+    facts: Mapping[str, Fact],
+    overrides: Mapping[tuple[str, int], Decimal] | None = None,
+) -> ScorecardResult:
     """Score one subject: `facts` maps each rule's source to its fact for this subject (a
-    missing source counts as no data). Deterministic: the same scheme and facts give the same
-    result, line for line."""
+    missing source counts as no data). `overrides` replace the points of single lines, keyed by
+    (component code, rule index) — an appeal upheld on review; an overridden line no longer
+    zeroes anything. Deterministic: the same scheme, facts and overrides give the same result,
+    line for line."""
+    overrides = overrides or {}
     lines: list[Line] = []
     comps: list[ComponentResult] = []
     whole_veto = False
@@ -162,7 +174,11 @@ def score_scorecard(scheme: Scheme, facts: Mapping[str, Fact]) -> ScorecardResul
         deducted = ZERO
         zero = False
         for idx, rule in enumerate(comp.rules):
-            ln, z_comp, z_all = _score_rule(comp, idx, rule, facts.get(rule.source), scheme)
+            ln, z_comp, z_all = _score_rule(comp, idx, rule, facts, scheme)
+            if (comp.code, idx) in overrides:
+                new = min(max(overrides[(comp.code, idx)], ZERO), comp.max)
+                ln = replace(ln, points=new, note=f"appeal upheld: {ln.points} → {new}")
+                z_comp = z_all = False
             lines.append(ln)
             deducted += ln.points
             zero = zero or z_comp

@@ -45,7 +45,7 @@ RULE_NEEDS: dict[RuleKind, frozenset[FactKind]] = {
     RuleKind.BAND: frozenset({FactKind.VALUE, FactKind.RATE}),
     RuleKind.INCIDENT: frozenset({FactKind.COUNT}),
     RuleKind.VETO: frozenset({FactKind.COUNT, FactKind.FLAG}),
-    RuleKind.COMPLETION: frozenset({FactKind.FLAG}),
+    RuleKind.COMPLETION: frozenset({FactKind.FLAG, FactKind.COUNT}),
     RuleKind.MANUAL: frozenset({FactKind.MANUAL}),
 }
 
@@ -126,6 +126,7 @@ class Rule:
     zero_if_any: bool = False  # incident: any one zeroes the component
     scope: VetoScope = VetoScope.COMPONENT
     free: int = 0  # per event: this many events cost nothing
+    reference_source: str = ""  # band: where the reference value comes from (else the fact's)
     label: str = ""
 
     @property

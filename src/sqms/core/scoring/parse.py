@@ -34,6 +34,10 @@ from sqms.core.scoring.model import (
 # --- parsing and validation ------------------------------------------------------------------
 
 
+def _known(source: str, sources: Mapping[str, FactKind]) -> bool:
+    return source in sources or source.split(":", 1)[0] in sources
+
+
 def _rounding(raw: Any, loc: tuple[str | int, ...], problems: list[Problem]) -> RoundingSpec | None:
     if raw is None:
         return None
@@ -61,6 +65,7 @@ def _rule(
     problems: list[Problem],
     sources: Mapping[str, FactKind] | None,
     comp_max: Decimal,
+    component: str = "",
 ) -> Rule | None:
     if not isinstance(raw, Mapping):
         problems.append(Problem(loc, "a rule is a mapping"))
@@ -78,11 +83,11 @@ def _rule(
     before = len(problems)
     source = str(raw.get("source", "") or "")
     if kind is RuleKind.MANUAL and not source:
-        source = "manual"
+        source = f"manual:{component}"
     if not source:
         problems.append(Problem((*loc, "source"), "a rule needs a source"))
     elif sources is not None:
-        name = source.split(":", 1)[0]
+        name = source if source in sources else source.split(":", 1)[0]
         if name not in sources:
             problems.append(
                 Problem(
@@ -141,6 +146,9 @@ def _rule(
                 Problem((*loc, "target"), "the band's lower ratio is above its upper ratio")
             )
     zero_if_any = bool(raw.get("zero_if_any", False))
+    reference_source = str(raw.get("reference_source", "") or "")
+    if reference_source and sources is not None and not _known(reference_source, sources):
+        problems.append(Problem((*loc, "reference_source"), f"unknown source {reference_source!r}"))
     if (
         points == 0
         and kind not in (RuleKind.VETO, RuleKind.CHECKLIST, RuleKind.MANUAL)
@@ -162,6 +170,7 @@ def _rule(
         zero_if_any=zero_if_any,
         scope=VetoScope(scope_raw),
         free=free,
+        reference_source=reference_source,
         label=str(raw.get("label", "") or ""),
     )
 
@@ -238,7 +247,7 @@ def _ladder(
         problems.append(Problem(("ladder",), "a ladder has a source and a list of steps"))
         return None
     source = str(raw.get("source", "") or "")
-    if sources is not None and source.split(":", 1)[0] not in sources:
+    if sources is not None and not _known(source, sources):
         problems.append(Problem(("ladder", "source"), f"unknown source {source!r}"))
     steps: list[LadderStep] = []
     for i, s in enumerate(raw["steps"]):
@@ -292,7 +301,7 @@ def _stars(
     for key, val in (("votes", votes), ("eligible", eligible)):
         if not val:
             problems.append(Problem(("stars", key), "a source is required"))
-        elif sources is not None and val.split(":", 1)[0] not in sources:
+        elif sources is not None and not _known(val, sources):
             problems.append(Problem(("stars", key), f"unknown source {val!r}"))
     share = str(raw.get("share", "1/5"))
     try:
@@ -383,7 +392,7 @@ def scheme_parse(data: Mapping[str, Any], sources: Mapping[str, FactKind] | None
             rules_raw = []
         rules = []
         for j, r in enumerate(rules_raw):
-            rule = _rule(r, (*loc, "rules", j), problems, sources, cmax)
+            rule = _rule(r, (*loc, "rules", j), problems, sources, cmax, ccode)
             if rule is not None:
                 rules.append(rule)
         # A scorecard veto or an unconditional zeroing before other rules leaves them able to
