@@ -200,9 +200,9 @@ def test_appeal_workflow_upheld_changes_the_result(november, people) -> None:  #
     assert (run.status, run.audience) == (RunStatus.PUBLISHED, "managers")
     assert services.run_recompute_check(run) == []
     actions = list(
-        AuditEntry.objects.filter(action__startswith="evaluations.run_").order_by("seq").values_list(
-            "action", flat=True
-        )
+        AuditEntry.objects.filter(action__startswith="evaluations.run_")
+        .order_by("seq")
+        .values_list("action", flat=True)
     )
     assert actions == [
         "evaluations.run_start",

@@ -3,11 +3,12 @@ only his own), appeals, and checking a scheme."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from sqms.common.errors import NotFound, PermissionDenied, field_error
 from sqms.evaluations import selectors, services
@@ -48,13 +49,14 @@ def _run(r: Run) -> dict[str, Any]:
 
 
 def _card(c: Scorecard, lines: bool = False) -> dict[str, Any]:
+    places = Decimal(1).scaleb(-int(c.run.version.spec.get("decimals", 2)))
     out: dict[str, Any] = {
         "id": c.pk,
         "run": c.run_id,
         "staff": c.staff.employee_no if c.staff else None,
         "staff_name": c.staff.name if c.staff else None,
         "unit": c.unit.code,
-        "total": c.total,
+        "total": c.total.quantize(places),
         "grade": c.grade,
         "rank": c.rank,
         "star": c.star,
@@ -87,7 +89,7 @@ def list_runs(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/runs", response={202: RunOut})
-def start_run(request: HttpRequest, payload: RunIn) -> tuple[int, dict[str, Any]]:
+def start_run(request: HttpRequest, payload: RunIn) -> Status[Any]:
     if not access_for(request.user).any_cap(Cap.EVALUATION_MANAGE):
         raise PermissionDenied()
     versions = SchemeVersion.objects.filter(scheme__code=payload.scheme).select_related("scheme")
@@ -108,7 +110,7 @@ def start_run(request: HttpRequest, payload: RunIn) -> tuple[int, dict[str, Any]
         scope=scope,
         whatif=payload.whatif,
     )
-    return 202, _run(Run.objects.select_related("version__scheme", "scope").get(pk=run.pk))
+    return Status(202, _run(Run.objects.select_related("version__scheme", "scope").get(pk=run.pk)))
 
 
 @router.get("/runs/{run_id}", response=RunOut)
@@ -133,22 +135,23 @@ def get_scorecard(request: HttpRequest, scorecard_id: int) -> dict[str, Any]:
 
 
 @router.post("/lines/{line_id}/appeal", response={201: AppealOut})
-def appeal_line(
-    request: HttpRequest, line_id: int, payload: AppealIn
-) -> tuple[int, dict[str, Any]]:
+def appeal_line(request: HttpRequest, line_id: int, payload: AppealIn) -> Status[Any]:
     line = ScorecardLine.objects.filter(pk=line_id).first()
     if line is None:
         raise NotFound()
     selectors.scorecard_get_for_user(request.user, line.scorecard_id, log=False)
     appeal = services.appeal_file(actor=request.user, line=line, reason=payload.reason)  # type: ignore[arg-type]
-    return 201, {
-        "id": appeal.pk,
-        "line": line.pk,
-        "state": appeal.state,
-        "reason": appeal.reason,
-        "decision": appeal.decision,
-        "points": appeal.points,
-    }
+    return Status(
+        201,
+        {
+            "id": appeal.pk,
+            "line": line.pk,
+            "state": appeal.state,
+            "reason": appeal.reason,
+            "decision": appeal.decision,
+            "points": appeal.points,
+        },
+    )
 
 
 @router.post("/schemes/check", response=list[ProblemOut])

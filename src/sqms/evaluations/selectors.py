@@ -128,7 +128,7 @@ def scorecard_list_for_run(user: AnyUser, run: Run) -> QuerySet[Scorecard]:
     return (
         scorecard_queryset_for_user(user)
         .filter(run=run)
-        .select_related("staff__position", "unit")
+        .select_related("staff__position", "unit", "run__version")
         .order_by("rank", "unit__path", "staff__employee_no")
     )
 
@@ -141,7 +141,7 @@ def my_scorecards(user: AnyUser) -> QuerySet[Scorecard]:
         Scorecard.objects.filter(
             staff_id=access.staff_id, run__status__in=OWN_VISIBLE, run__whatif=False
         )
-        .select_related("run__version__scheme", "unit")
+        .select_related("run__version__scheme", "unit", "staff")
         .order_by("-run__period_start")
     )
 

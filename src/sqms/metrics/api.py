@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from sqms.common.errors import NotFound, field_error
 from sqms.metrics import selectors, services
@@ -44,7 +44,7 @@ def list_measurements(request: HttpRequest, code: str) -> list[dict[str, Any]]:
 
 
 @router.post("/measurements", response={201: MeasurementOut})
-def record_measurement(request: HttpRequest, payload: MeasurementIn) -> tuple[int, dict[str, Any]]:
+def record_measurement(request: HttpRequest, payload: MeasurementIn) -> Status[Any]:
     try:
         kpi = selectors.kpi_get_for_user(request.user, payload.kpi)
     except NotFound:
@@ -67,4 +67,4 @@ def record_measurement(request: HttpRequest, payload: MeasurementIn) -> tuple[in
         staff=staff,
         note=payload.note,
     )
-    return 201, _out(m)
+    return Status(201, _out(m))
