@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal as D
 
 import pytest
@@ -12,7 +11,7 @@ from sqms.common.errors import DomainError, PermissionDenied
 from sqms.common.models import AuditEntry
 from sqms.complaints.models import Status
 from sqms.evaluations import services
-from sqms.evaluations.models import Appeal, RunStatus, Scorecard, SchemeVersion, UnitResult
+from sqms.evaluations.models import Appeal, RunStatus, SchemeVersion, Scorecard, UnitResult
 from tests.evaluations.factories import (
     CASHIER_SPEC,
     cashier_scheme,

@@ -164,7 +164,10 @@ def test_summary_export_layout(client, org, people, published) -> None:  # type:
 
 def test_scheme_editor_lists_every_problem(client, org, people) -> None:  # type: ignore[no-untyped-def]
     login(client, people.quality)
-    spec = "code: x\nscale: 100\ncomponents:\n  - {code: a, max: 60, rules: [{kind: per_event, source: nowhere}]}\n"
+    spec = (
+        "code: x\nscale: 100\ncomponents:\n"
+        "  - {code: a, max: 60, rules: [{kind: per_event, source: nowhere}]}\n"
+    )
     resp = client.post(
         "/evaluations/schemes/new/", {"code": "x", "name_zh": "x", "name_en": "x", "spec": spec}
     )
