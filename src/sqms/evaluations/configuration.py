@@ -5,6 +5,7 @@ Loading a pack again makes a new version only of the schemes that changed."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -13,9 +14,10 @@ from sqms.common.audit import audit_record
 from sqms.common.errors import DomainError, FieldError
 from sqms.evaluations.models import Audience, EvaluationRules
 from sqms.evaluations.services import scheme_problems, scheme_save
-from sqms.org.models import User
+from sqms.org.models import Position, User
+from sqms.org.services import position_upsert
 
-META = ("code", "zh", "en")
+CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 def evaluation_config_apply(*, actor: User | None, data: Any, pack: str) -> list[str]:
@@ -42,6 +44,33 @@ def evaluation_config_apply(*, actor: User | None, data: Any, pack: str) -> list
                 msg=_("One of %(choices)s.") % {"choices": ", ".join(Audience.values)},
             )
         )
+    positions = data.get("positions", []) or []
+    planned_positions = []
+    if not isinstance(positions, list):
+        errors.append(FieldError(loc=["evaluations", "positions"], msg=_("Expected a list.")))
+        positions = []
+    for i, node in enumerate(positions):
+        ploc: list[str | int] = ["evaluations", "positions", i]
+        if not isinstance(node, dict) or not CODE_RE.match(str(node.get("code", ""))):
+            errors.append(
+                FieldError(
+                    loc=[*ploc, "code"],
+                    msg=_("A position code is lower-case letters, digits and '_'."),
+                )
+            )
+            continue
+        for lang in ("zh", "en"):
+            if not str(node.get(lang, "")).strip():
+                errors.append(FieldError(loc=[*ploc, lang], msg=_("A name is required.")))
+        planned_positions.append(
+            (
+                str(node["code"]),
+                str(node.get("zh", "")),
+                str(node.get("en", "")),
+                bool(node.get("manager", False)),
+            )
+        )
+    declared = {p[0] for p in planned_positions}
     schemes = data.get("schemes", [])
     if not isinstance(schemes, list):
         errors.append(FieldError(loc=["evaluations", "schemes"], msg=_("Expected a list.")))
@@ -65,11 +94,15 @@ def evaluation_config_apply(*, actor: User | None, data: Any, pack: str) -> list
             if not str(node.get(lang, "")).strip():
                 errors.append(FieldError(loc=[*loc, lang], msg=_("A name is required.")))
         spec = {k: v for k, v in node.items() if k not in ("zh", "en")}
-        for p in scheme_problems(spec):
+        for p in scheme_problems(spec, positions_known=declared):
             errors.append(FieldError(loc=[*loc, *p.loc], msg=p.msg))
         planned.append((code, str(node.get("zh", "")), str(node.get("en", "")), spec))
     if errors:
         raise DomainError(code="invalid_pack", message=errors[0].msg, errors=errors)
+    existing = set(Position.objects.filter(code__in=declared).values_list("code", flat=True))
+    for code, zh, en, manager in planned_positions:
+        if code not in existing:  # a pack never renames the organisation's own positions
+            position_upsert(actor=actor, code=code, name_zh=zh, name_en=en, is_manager=manager)
     row, _created = EvaluationRules.objects.get_or_create(id=1)
     if (row.appeal_days, row.audience) != (days, audience):
         before = {"appeal_days": row.appeal_days, "audience": row.audience}

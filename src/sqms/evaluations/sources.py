@@ -9,6 +9,9 @@ complaints.substantiated     count of substantiated complaints (有理投诉) wi
 complaints.recorded          count of complaints on record (not found unsubstantiated)
 inspections.percent[:TPL]    mean inspection percentage (0-100) of the period, n = inspections;
                              TPL limits to one checklist template
+inspections.nonconformities:TPL:ITEM  nonconformities found on one checklist item over the
+                             period's inspections, with the inspection items to link (seed 004's
+                             property scoring: "每发现一项不合格扣1分，直至扣完")
 surveys.satisfaction_rate[:KIND]  satisfaction rate in %, with n and its Wilson interval
 surveys.csi                  CSI (0-100) of a unit subtree, with n and its t interval
 surveys.opinion_card_rate    share of a technician's opinion cards that are satisfied, in %
@@ -20,13 +23,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from sqms.complaints.facts import complaint_counts
 from sqms.core.scoring import Fact, FactKind
-from sqms.inspections.facts import inspection_scores
+from sqms.inspections.facts import inspection_deductions, inspection_scores
 from sqms.metrics.facts import kpi_facts
 from sqms.metrics.models import Formula, Kpi
 from sqms.org.models import OrgUnit
@@ -97,6 +101,25 @@ def _inspections(ctx: Context, qualifier: str) -> dict[int, Fact]:
     }
 
 
+def _nonconformities(ctx: Context, qualifier: str) -> dict[int, Fact]:
+    template, _sep, item = qualifier.partition(":")
+    rows = inspection_deductions(ctx.start, ctx.end, unit=ctx.scope, template=template or None)
+    wanted = set(ctx.ids)
+    counts: dict[int, int] = defaultdict(int)
+    refs: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
+    for d in rows:
+        if item and d.item_code != item:
+            continue
+        subject = d.staff_id if ctx.subject == "staff" else d.unit_id
+        if subject is None or subject not in wanted:
+            continue
+        counts[subject] += d.nonconformities
+        refs[subject].append(("inspection", d.inspection_id, f"{d.template_code} {d.item_code}"))
+    return {
+        pk: Fact(Decimal(n), n=n, refs=tuple(dict.fromkeys(refs[pk]))) for pk, n in counts.items()
+    }
+
+
 def _satisfaction(ctx: Context, qualifier: str) -> dict[int, Fact]:
     facts = satisfaction_rate_facts(
         user=None,
@@ -164,6 +187,7 @@ REGISTRY: dict[str, Source] = {
     "complaints.substantiated": Source(FactKind.COUNT, BOTH, _complaints("substantiated")),
     "complaints.recorded": Source(FactKind.COUNT, BOTH, _complaints("recorded")),
     "inspections.percent": Source(FactKind.PERCENT, BOTH, _inspections),
+    "inspections.nonconformities": Source(FactKind.COUNT, BOTH, _nonconformities),
     "surveys.satisfaction_rate": Source(FactKind.RATE, BOTH, _satisfaction),
     "surveys.csi": Source(FactKind.RATE, frozenset({"unit"}), _csi),
     "surveys.opinion_card_rate": Source(FactKind.RATE, frozenset({"staff"}), _opinion_cards),

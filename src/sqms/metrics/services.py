@@ -155,6 +155,8 @@ def kpi_upsert(*, actor: User | None, code: str, **values: object) -> Kpi:
     """Create or update a KPI definition (packs and the admin); the change is audited."""
     if actor is not None and not access_for(actor).any_cap(Cap.METRICS_MANAGE):
         raise PermissionDenied()
+    if values.get("target") is not None:
+        values["target"] = Decimal(str(values["target"])).quantize(FOUR)
     kpi = Kpi.objects.select_for_update().filter(code=code).first()
     if kpi is None:
         kpi = Kpi.objects.create(code=code, **values)
@@ -165,6 +167,8 @@ def kpi_upsert(*, actor: User | None, code: str, **values: object) -> Kpi:
     before = snapshot(kpi, KPI_FIELDS)
     for k, v in values.items():
         setattr(kpi, k, v)
+    if snapshot(kpi, KPI_FIELDS) == before:
+        return kpi  # loading a pack again changes nothing
     kpi.save()
     audit_record(
         actor=actor,

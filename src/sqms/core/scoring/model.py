@@ -38,10 +38,10 @@ class FactKind(StrEnum):
 
 
 RULE_NEEDS: dict[RuleKind, frozenset[FactKind]] = {
-    RuleKind.CHECKLIST: frozenset({FactKind.PERCENT}),
+    RuleKind.CHECKLIST: frozenset({FactKind.PERCENT, FactKind.RATE}),
     RuleKind.PER_EVENT: frozenset({FactKind.COUNT}),
-    RuleKind.RATE_BELOW_TARGET: frozenset({FactKind.RATE, FactKind.PERCENT}),
-    RuleKind.RATE_ABOVE_LIMIT: frozenset({FactKind.RATE}),
+    RuleKind.RATE_BELOW_TARGET: frozenset({FactKind.RATE, FactKind.PERCENT, FactKind.VALUE}),
+    RuleKind.RATE_ABOVE_LIMIT: frozenset({FactKind.RATE, FactKind.VALUE}),
     RuleKind.BAND: frozenset({FactKind.VALUE, FactKind.RATE}),
     RuleKind.INCIDENT: frozenset({FactKind.COUNT}),
     RuleKind.VETO: frozenset({FactKind.COUNT, FactKind.FLAG}),

@@ -23,7 +23,7 @@ from sqms.org.selectors import access_for
 SUBJECTS = ("staff", "unit")
 
 
-def scheme_problems(spec: Any) -> list[Problem]:
+def scheme_problems(spec: Any, *, positions_known: set[str] | None = None) -> list[Problem]:
     """Every mistake in a scheme's data: the engine's checks (components and scale, bands,
     unreachable rules, unknown sources) and SQMS's own (subjects, positions, unit kinds,
     periods, sources that do not exist for the subject)."""
@@ -47,6 +47,7 @@ def scheme_problems(spec: Any) -> list[Problem]:
         problems.append(Problem(("positions",), "positions is a list of position codes"))
     else:
         known = set(Position.objects.filter(code__in=positions).values_list("code", flat=True))
+        known |= positions_known or set()
         for i, code in enumerate(positions):
             if code not in known:
                 problems.append(Problem(("positions", i), f"no position has the code {code!r}"))
@@ -83,6 +84,13 @@ def scheme_problems(spec: Any) -> list[Problem]:
         problems.append(Problem(("threshold",), "threshold is a mapping with below: a number"))
     if spec.get("audience", "all") not in Audience.values:
         problems.append(Problem(("audience",), "audience is managers or all"))
+    due = spec.get("report_due_day")
+    if due is not None and (
+        not isinstance(due, int) or isinstance(due, bool) or not 1 <= due <= 28
+    ):
+        problems.append(
+            Problem(("report_due_day",), "report_due_day is the day of the next month, 1-28")
+        )
     days = spec.get("appeal_days")
     if days is not None and (
         not isinstance(days, int) or isinstance(days, bool) or not 0 < days <= 60
