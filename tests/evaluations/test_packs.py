@@ -84,13 +84,14 @@ def test_every_pack_loads_its_schemes(db) -> None:  # type: ignore[no-untyped-de
         "functional-monthly",
         "logistics-quarterly",
         "property-monthly",
+        "store-manager-monthly",
         "tobacco-customer-manager",
         "tobacco-delivery",
         "tobacco-monopoly-admin",
     ]
-    assert SchemeVersion.objects.filter(state="active").count() == 8
+    assert SchemeVersion.objects.filter(state="active").count() == 9
     pack_load("retail-chain")  # again: nothing changed, no new version
-    assert SchemeVersion.objects.count() == 8
+    assert SchemeVersion.objects.count() == 9
 
 
 def test_retail_chain_cashiers_with_ladder_and_tied_stars(org, people) -> None:  # type: ignore[no-untyped-def]
@@ -168,7 +169,7 @@ def test_tobacco_delivery_worked_example(org, people) -> None:  # type: ignore[n
     dept = org_services.unit_create(
         actor=None, code="PS1", name="配送一部", kind=UnitKind.DEPARTMENT, parent=org.hq
     )
-    d1 = hire(dept, "D1", "送货员甲", "delivery")
+    d1 = hire(dept, "D1", "送货员甲", "delivery_staff")
     hire(dept, "H1", "部长乙", "department_head")
     h1 = (dt.date(2026, 1, 1), dt.date(2026, 6, 30))
     measure("tobacco-on-time", d1, *h1, "97.2", 100)
@@ -336,3 +337,29 @@ def test_logistics_quarterly_weighted_sources(org) -> None:  # type: ignore[no-u
     assert [D(p["points"]) for p in c.components] == [D(19), D(30), D(9), D(20), D(10)]
     assert (c.total, c.grade) == (D("88.00"), "pass")
     assert Measurement.objects.filter(kpi__code="logistics-self-check").count() == 3
+
+
+def test_store_manager_scored_on_his_store(org, people) -> None:  # type: ignore[no-untyped-def]
+    """S1's manager (张伟), November: one QC round of S1 at 90% → 50 × 0.9 = 45; the store had two
+    substantiated complaints (about any of its staff, or none) → 30 − 10 = 20; register: no
+    manual entry → 20. Total 85.0 (良好). S3's manager: no round (full 50), no complaint → 100."""
+    pack_load("retail-chain")
+    template = ChecklistTemplate.objects.get(code="store-service")
+    rnd = insp.inspection_start(
+        actor=people.inspector,
+        template=template,
+        unit=org.s1,
+        kind=Kind.QC_ROUND,
+        visited_at=sh(2026, 11, 18, 10),
+    )
+    rnd = fill(rnd, people.inspector, A3=5)  # 10 points lost of 100
+    insp.inspection_submit(actor=people.inspector, inspection=rnd)
+    complaint(org.cashier_staff, sh(2026, 11, 2))
+    complaint(None, sh(2026, 11, 3), unit=org.s1)
+    complaint(org.s3_staff[0], sh(2026, 11, 3), substantiated=False)
+    run = run_of("store-manager-monthly", "2026-11", org.hq)
+    mine = card(run, org.s1_staff[2])
+    assert [D(p["points"]) for p in mine.components] == [D(45), D(20), D(20)]
+    assert (mine.total, mine.grade) == (D("85.0"), "good")
+    assert card(run, org.s3_staff[1]).total == D("100.0")
+    assert Scorecard.objects.filter(run=run).count() == 2

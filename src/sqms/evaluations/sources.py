@@ -17,6 +17,9 @@ surveys.csi                  CSI (0-100) of a unit subtree, with n and its t int
 surveys.opinion_card_rate    share of a technician's opinion cards that are satisfied, in %
 metrics:CODE                 the KPI's figure for the period (a count, rate or mean as defined)
 manual:COMPONENT             a figure entered on the draft scorecard with a justification
+
+A unit source followed by `@unit` gives a staff member the figure of his unit — a store
+manager scored on his store's inspections and complaints: `inspections.percent:store-service@unit`.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import datetime as dt
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from sqms.complaints.facts import complaint_counts
@@ -46,6 +49,7 @@ class Context:
     subject: str  # "staff" | "unit"
     ids: tuple[int, ...]
     scope: OrgUnit
+    units: dict[int, int] = field(default_factory=dict)  # staff id → unit id
 
 
 Gather = Callable[[Context, str], dict[int, Fact]]
@@ -207,13 +211,21 @@ def known_sources() -> dict[str, FactKind]:
     """Every source a scheme may name, with what it gives: the registry, and one
     `metrics:CODE` per KPI (its kind by the KPI's formula)."""
     known = {name: s.kind for name, s in REGISTRY.items() if name != "metrics"}
+    known |= {
+        f"{name}{UNIT_SUFFIX}": s.kind
+        for name, s in REGISTRY.items()
+        if "unit" in s.subjects and s.gather is not None and name != "metrics"
+    }
     for code, formula in Kpi.objects.filter(is_active=True).values_list("code", "formula"):
         known[f"metrics:{code}"] = KPI_KINDS[Formula(formula)]
     return known
 
 
+UNIT_SUFFIX = "@unit"
+
+
 def source_entry(source: str) -> Source | None:
-    name = source.split(":", 1)[0]
+    name = source.removesuffix(UNIT_SUFFIX).split(":", 1)[0]
     return REGISTRY.get(name)
 
 
@@ -222,9 +234,17 @@ def gather_facts(ctx: Context, sources: Iterable[str]) -> dict[str, dict[int, Fa
     out: dict[str, dict[int, Fact]] = {}
     for source in dict.fromkeys(sources):
         entry = source_entry(source)
-        qualifier = source.split(":", 1)[1] if ":" in source else ""
+        bare = source.removesuffix(UNIT_SUFFIX)
+        qualifier = bare.split(":", 1)[1] if ":" in bare else ""
         if entry is None or entry.gather is None:
             out[source] = {}
             continue
-        out[source] = entry.gather(ctx, qualifier)
+        if source.endswith(UNIT_SUFFIX) and ctx.subject == "staff":
+            unit_ids = tuple(sorted(set(ctx.units.values())))
+            by_unit = entry.gather(replace(ctx, subject="unit", ids=unit_ids), qualifier)
+            out[source] = {
+                staff: by_unit[unit] for staff, unit in ctx.units.items() if unit in by_unit
+            }
+        else:
+            out[source] = entry.gather(ctx, qualifier)
     return out

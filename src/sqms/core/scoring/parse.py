@@ -34,8 +34,18 @@ from sqms.core.scoring.model import (
 # --- parsing and validation ------------------------------------------------------------------
 
 
+def _name(source: str, sources: Mapping[str, FactKind]) -> str:
+    """The key of `sources` a rule's source falls under: itself, or its name before the
+    qualifier (`inspections.percent:store-service@unit` → `inspections.percent@unit`)."""
+    if source in sources:
+        return source
+    head, _sep, rest = source.partition(":")
+    suffix = "@" + rest.rsplit("@", 1)[1] if "@" in rest else ""
+    return head + suffix
+
+
 def _known(source: str, sources: Mapping[str, FactKind]) -> bool:
-    return source in sources or source.split(":", 1)[0] in sources
+    return _name(source, sources) in sources
 
 
 def _rounding(raw: Any, loc: tuple[str | int, ...], problems: list[Problem]) -> RoundingSpec | None:
@@ -87,7 +97,7 @@ def _rule(
     if not source:
         problems.append(Problem((*loc, "source"), "a rule needs a source"))
     elif sources is not None:
-        name = source if source in sources else source.split(":", 1)[0]
+        name = _name(source, sources)
         if name not in sources:
             problems.append(
                 Problem(

@@ -234,13 +234,18 @@ def _subjects(run: Run, spec: dict[str, Any]) -> list[Subject]:
     return [Subject(pk, pk, None) for pk in units.order_by("pk").values_list("pk", flat=True)]
 
 
+def _bare_unit(source: str) -> str:
+    head, _sep, rest = source.partition(":")
+    return head + ("@unit" if rest.endswith("@unit") else "")
+
+
 def _defaults(scheme: Scheme) -> dict[str, Fact]:
     """Counts nobody recorded are zero; everything else missing is "no data"."""
     kinds = known_sources()
     return {
         s: Fact(Decimal(0))
         for s in scheme_sources(scheme)
-        if kinds.get(s, kinds.get(s.split(":", 1)[0])) is FactKind.COUNT
+        if kinds.get(s, kinds.get(s.split(":", 1)[0], kinds.get(_bare_unit(s)))) is FactKind.COUNT
     }
 
 
@@ -295,6 +300,7 @@ def run_compute(run_id: int, progress: Progress | None = None) -> Run:
             spec.get("subject", "staff"),
             tuple(s.id for s in subjects),
             run.scope,
+            {s.id: s.unit_id for s in subjects if s.staff_id is not None},
         )
         by_source = gather_facts(ctx, scheme_sources(scheme))
         defaults = _defaults(scheme)
