@@ -328,6 +328,7 @@ def run_compute(run_id: int, progress: Progress | None = None) -> Run:
                 if progress:
                     progress(i, total)
         with transaction.atomic():
+            run_derive(run, scheme=scheme, cards=cards, save=False)
             Scorecard.objects.bulk_create(cards, batch_size=BATCH)
             lines: list[ScorecardLine] = []
             for card, result in zip(cards, results, strict=True):
@@ -336,7 +337,6 @@ def run_compute(run_id: int, progress: Progress | None = None) -> Run:
                     ScorecardLine.objects.bulk_create(lines, batch_size=BATCH)
                     lines = []
             ScorecardLine.objects.bulk_create(lines, batch_size=BATCH)
-            run_derive(run, scheme=scheme, cards=cards)
             run.status = RunStatus.DRAFT
             run.done = run.total = total
             run.save(update_fields=["status", "done", "total", "updated_at"])
@@ -406,11 +406,17 @@ def _struck(card: Scorecard, scheme: Scheme, source: str) -> int:
     return struck
 
 
-def run_derive(run: Run, *, scheme: Scheme, cards: list[Scorecard]) -> None:
+def _key(c: Scorecard) -> int:
+    """A card's subject, unique within its run (staff ids positive, unit ids negative)."""
+    return c.staff_id if c.staff_id is not None else -c.unit_id
+
+
+def run_derive(run: Run, *, scheme: Scheme, cards: list[Scorecard], save: bool = True) -> None:
     """Ranks, unit and division means with the threshold's consequences, ladder outcomes and
-    service stars, from the scorecards' totals and facts. Called in the caller's transaction."""
+    service stars, from the scorecards' totals and facts. Called in the caller's transaction;
+    `save=False` for cards not written yet (the run's first computation writes them after)."""
     spec = run.version.spec
-    ranks = _rank([(c.pk, c.total) for c in cards])
+    ranks = _rank([(_key(c), c.total) for c in cards])
     by_unit: dict[int, list[Scorecard]] = defaultdict(list)
     for c in cards:
         by_unit[c.unit_id].append(c)
@@ -418,7 +424,7 @@ def run_derive(run: Run, *, scheme: Scheme, cards: list[Scorecard]) -> None:
     below = Decimal(str(threshold["below"])) if threshold.get("below") is not None else None
     ceil = RoundingSpec(Decimal(1), RoundMode(threshold.get("rounding", "ceil")))
     for c in cards:
-        c.rank = ranks[c.pk]
+        c.rank = ranks[_key(c)]
         c.outcomes = {}
         c.amount = Decimal(0)
         c.star = False
@@ -440,9 +446,9 @@ def run_derive(run: Run, *, scheme: Scheme, cards: list[Scorecard]) -> None:
                     "deduction": str(threshold_shortfall(c.total, below, per, ceil)),
                 }
     for members in by_unit.values():
-        unit_ranks = _rank([(c.pk, c.total) for c in members])
+        unit_ranks = _rank([(_key(c), c.total) for c in members])
         for c in members:
-            c.unit_rank = unit_ranks[c.pk]
+            c.unit_rank = unit_ranks[_key(c)]
     if scheme.stars is not None:
         rule = scheme.stars
         for members in by_unit.values():
@@ -452,7 +458,7 @@ def run_derive(run: Run, *, scheme: Scheme, cards: list[Scorecard]) -> None:
                 events = c.facts.get(rule.eligible_source, {}).get("value")
                 cands.append(
                     StarCandidate(
-                        c.pk,
+                        _key(c),
                         int(Decimal(votes)) if votes is not None else 0,
                         int(Decimal(events or 0)) <= rule.eligible_max,
                         c.total,
@@ -466,15 +472,16 @@ def run_derive(run: Run, *, scheme: Scheme, cards: list[Scorecard]) -> None:
                     "eligible": cand.eligible,
                     "quota": res.quota,
                     "pool": res.pool_size,
-                    "chosen": c.pk in chosen,
-                    "note": res.note if c.pk in res.tied_at_cutoff else "",
+                    "chosen": _key(c) in chosen,
+                    "note": res.note if _key(c) in res.tied_at_cutoff else "",
                 }
-                if c.pk in chosen:
+                if _key(c) in chosen:
                     c.star = True
                     c.amount += rule.amount
-    Scorecard.objects.bulk_update(
-        cards, ["rank", "unit_rank", "outcomes", "amount", "star"], batch_size=BATCH
-    )
+    if save:
+        Scorecard.objects.bulk_update(
+            cards, ["rank", "unit_rank", "outcomes", "amount", "star"], batch_size=500
+        )
     # Unit means (level 1) and the means of their parents (level 2: a division head's score).
     UnitResult.objects.filter(run=run).delete()
     level1 = {
