@@ -2,9 +2,18 @@ from __future__ import annotations
 
 import pytest
 import time_machine
+from django.utils import translation
 
 from sqms.evaluations import services
 from tests.evaluations.factories import cashier_scheme, complaint, computed_run, sh
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):  # type: ignore[no-untyped-def]
+    """Messages are asserted in English (the pages pick the language from LANGUAGE_CODE)."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

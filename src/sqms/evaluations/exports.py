@@ -13,7 +13,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from sqms.evaluations.labels import component_labels, grade_labels, kind_label, outcome_label
+from sqms.evaluations.labels import (
+    component_labels,
+    grade_labels,
+    kind_label,
+    note_label,
+    outcome_label,
+)
 from sqms.evaluations.models import Run, Scorecard, UnitResult
 
 THIN = Side(style="thin", color="999999")
@@ -164,7 +170,7 @@ def scorecard_workbook(card: Scorecard) -> bytes:
             ln.inputs.get("n", ""),
             extra,
             _num(ln.points),
-            ln.note,
+            note_label(ln.note),
             "、".join(str(r[2] or r[1]) for r in ln.refs),
         ]
         for col, v in enumerate(values, start=1):

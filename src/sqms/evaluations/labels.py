@@ -3,9 +3,10 @@ reader's language: a label may be given as `label` (Chinese) with `en` beside it
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 OUTCOMES = {"dismissal_review": _("Dismissal review")}
@@ -42,3 +43,66 @@ def outcome_label(code: str) -> str:
 
 def kind_label(kind: str) -> str:
     return str(KINDS.get(kind, kind))
+
+
+# The engine (sqms.core.scoring) writes its notes in plain English; they are shown translated.
+NOTES = {
+    "no data": _("no data"),
+    "no entry": _("no entry"),
+    "no data: full points": _("no data: full points"),
+    "veto": _("veto"),
+    "veto: the whole scorecard is zero": _("veto: the whole scorecard is zero"),
+    "any incident zeroes the component": _("any incident zeroes the component"),
+    "not counted: a manual entry needs a justification": _(
+        "not counted: a manual entry needs a justification"
+    ),
+    "done": _("done"),
+    "not done": _("not done"),
+    "no reference value": _("no reference value"),
+    "quota 0": _("quota 0"),
+    "nobody eligible": _("nobody eligible"),
+    "tie at the cut-off: all tied candidates included": _(
+        "tie at the cut-off: all tied candidates included"
+    ),
+    "tie at the cut-off: tied candidates left out": _(
+        "tie at the cut-off: tied candidates left out"
+    ),
+    "tie at the cut-off: settled by the higher score": _(
+        "tie at the cut-off: settled by the higher score"
+    ),
+    "tie at the cut-off: settled by the higher score; still tied on score: all of them included": _(
+        "tie at the cut-off: settled by the higher score; still tied on score: all of them included"
+    ),
+}
+INPUTS = {
+    "count": _("count"),
+    "free": _("free"),
+    "target": _("target"),
+    "shortfall": _("shortfall"),
+    "units": _("units"),
+    "rounding": _("rounding"),
+    "limit": _("limit"),
+    "excess": _("excess"),
+    "low": _("low"),
+    "high": _("high"),
+    "deviation_pct": _("deviation %"),
+    "reference": _("reference"),
+}
+UPHELD = re.compile(r"^appeal upheld: (\S+) → (\S+)$")
+SHARE = re.compile(r"^(\S+)% of (\S+)$")
+
+
+def note_label(note: str) -> str:
+    if note in NOTES:
+        return str(NOTES[note])
+    m = UPHELD.match(note)
+    if m:
+        return gettext("appeal upheld: %(before)s → %(after)s") % {"before": m[1], "after": m[2]}
+    m = SHARE.match(note)
+    if m:
+        return gettext("%(value)s%% of %(max)s") % {"value": m[1], "max": m[2]}
+    return note  # a manual entry's own justification
+
+
+def input_label(key: str) -> str:
+    return str(INPUTS.get(key, key))

@@ -48,13 +48,13 @@ class Kpi(models.Model):
         _("direction"), max_length=10, choices=Direction.choices, default=Direction.HIGHER
     )
     target = models.DecimalField(
-        _("target"), max_digits=12, decimal_places=4, null=True, blank=True
+        _("target value"), max_digits=12, decimal_places=4, null=True, blank=True
     )
     source = models.CharField(
         _("source"), max_length=40, choices=KpiSource.choices, default=KpiSource.ENTERED
     )
     subject = models.CharField(
-        _("subject"), max_length=10, choices=SubjectKind.choices, default=SubjectKind.UNIT
+        _("measured per"), max_length=10, choices=SubjectKind.choices, default=SubjectKind.UNIT
     )
     numerator_label = models.CharField(_("numerator"), max_length=120, blank=True)
     denominator_label = models.CharField(_("denominator"), max_length=120, blank=True)

@@ -6,7 +6,14 @@ from typing import Any
 
 from django.urls import reverse
 
-from sqms.evaluations.labels import component_labels, grade_labels, kind_label, outcome_label
+from sqms.evaluations.labels import (
+    component_labels,
+    grade_labels,
+    input_label,
+    kind_label,
+    note_label,
+    outcome_label,
+)
 from sqms.evaluations.models import Run, Scorecard, ScorecardLine
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -44,7 +51,12 @@ def line_rows(run: Run, lines: list[ScorecardLine]) -> list[dict[str, Any]]:
                 "line": ln,
                 "component": comps.get(ln.component, ln.component),
                 "kind": kind_label(ln.kind),
-                "inputs": [(k, v) for k, v in ln.inputs.items() if k not in ("value", "n")],
+                "inputs": [
+                    (input_label(k), v)
+                    for k, v in ln.inputs.items()
+                    if k not in ("value", "n", "interval")
+                ],
+                "note": note_label(ln.note),
                 "value": ln.inputs.get("value"),
                 "n": ln.inputs.get("n"),
                 "interval": ln.inputs.get("interval"),

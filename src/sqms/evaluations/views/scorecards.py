@@ -16,7 +16,7 @@ from sqms.common.errors import DomainError, NotFound, PermissionDenied
 from sqms.common.http import scoped
 from sqms.evaluations import exports, selectors, services
 from sqms.evaluations.forms import AppealForm, DecisionForm, ManualForm
-from sqms.evaluations.labels import component_labels, grade_labels, outcome_label
+from sqms.evaluations.labels import component_labels, grade_labels, note_label, outcome_label
 from sqms.evaluations.models import Appeal, RunStatus, ScorecardLine
 from sqms.evaluations.views.common import XLSX, line_rows
 from sqms.inspections.facts import inspection_deductions
@@ -89,6 +89,7 @@ def scorecard_detail(request: HttpRequest, scorecard_id: int) -> HttpResponse:
         "decision_form": DecisionForm(),
         "manual_form": ManualForm(),
         "deductions": _deductions(card),
+        "star_note": note_label(card.outcomes.get("star", {}).get("note", "")),
     }
     return render(request, "evaluations/scorecard.html", context)
 
