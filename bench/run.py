@@ -604,9 +604,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary directories")
     parser.add_argument(
         "--suite",
-        choices=["org", "complaints", "all"],
+        choices=["org", "complaints", "evaluations", "all"],
         default="all",
-        help="org pages and staff API, the complaints suite (bench/complaints.py), or both",
+        help="org pages and staff API, the complaints suite (bench/complaints.py), both, or "
+        "the evaluations suite alone (bench/evaluations.py)",
     )
     parser.add_argument(
         "--complaints",
@@ -631,6 +632,10 @@ def main(argv: list[str] | None = None) -> int:
         help="query of the dashboard targets; {from_} and {to} are 3 months ago and today",
     )
     args = parser.parse_args(argv)
+    if args.suite == "evaluations":
+        from bench.evaluations import main as evaluations_main
+
+        return evaluations_main([f"--backends={args.backends.replace('postgresql', 'postgres')}"])
     backends = tuple(b.strip() for b in args.backends.split(",") if b.strip())
     unknown = set(backends) - {"sqlite", "postgres"}
     if unknown:

@@ -277,3 +277,12 @@ def test_api_starts_runs_and_checks_schemes(api_client, org, people) -> None:  #
         .json()
     )
     assert problems == [{"loc": ["components"], "msg": "a scheme needs at least one component"}]
+
+
+def test_scorecard_list_query_count(
+    api_client, org, people, published, django_assert_max_num_queries
+) -> None:  # type: ignore[no-untyped-def]
+    api = api_client.as_user(people.quality)
+    with django_assert_max_num_queries(8):
+        body = api.get(f"/evaluations/runs/{published.pk}/scorecards").json()
+    assert [c["staff"] for c in body] == ["E2", "E9", "E1"]
