@@ -306,3 +306,16 @@ def test_whatif_compares_with_the_published_run(november, people) -> None:  # ty
     assert draft.frozen is False
     with pytest.raises(DomainError):
         services.run_open_appeals(actor=people.quality, run=whatif)
+
+
+def test_evaluate_command(november, capsys) -> None:  # type: ignore[no-untyped-def]
+    from django.core.management import CommandError, call_command
+
+    cashier_scheme()
+    call_command("evaluate", "cashier-monthly", "2026-11", "--scope", "HQ")
+    out = capsys.readouterr().out
+    assert "3 scorecards, Draft (cashier-monthly v1, 2026-11, HQ)" in out
+    with pytest.raises(CommandError, match=r"2026-11 is already evaluated for this scope\."):
+        call_command("evaluate", "cashier-monthly", "2026-11", "--scope", "HQ")
+    with pytest.raises(CommandError, match="no scheme 'nothing'"):
+        call_command("evaluate", "nothing", "2026-11")

@@ -21,14 +21,16 @@ class Command(BaseCommand):
         parser.add_argument("scheme", help="scheme code")
         parser.add_argument("period", help="2026-11, 2026-Q3, 2026-H2 or 2026")
         parser.add_argument("--scope", default="", help="unit code (default: the top unit)")
-        parser.add_argument("--version", type=int, default=None, help="default: the active one")
+        parser.add_argument(
+            "--scheme-version", type=int, default=None, help="default: the active version"
+        )
         parser.add_argument("--whatif", action="store_true", help="try a version out")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         versions = SchemeVersion.objects.filter(scheme__code=opts["scheme"])
         version = (
-            versions.filter(number=opts["version"]).first()
-            if opts["version"] is not None
+            versions.filter(number=opts["scheme_version"]).first()
+            if opts["scheme_version"] is not None
             else versions.filter(state=SchemeVersion.State.ACTIVE).first()
         )
         if version is None:
