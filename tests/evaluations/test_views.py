@@ -286,3 +286,24 @@ def test_scorecard_list_query_count(
     with django_assert_max_num_queries(8):
         body = api.get(f"/evaluations/runs/{published.pk}/scorecards").json()
     assert [c["staff"] for c in body] == ["E2", "E9", "E1"]
+
+
+def test_scheme_problems_and_line_notes_read_in_chinese() -> None:
+    from django.utils import translation
+
+    from sqms.evaluations.labels import note_label, problem_label
+
+    with translation.override("zh-hans"):
+        assert problem_label(
+            "the components add up to 110, not the scale 100: fix the points or set normalise: "
+            "proportional (total × scale / Σ max)"
+        ) == (
+            "各项目满分合计为 110，与满分制 100 不符：请调整分值，或设置 normalise: proportional"
+            "（总分 × 满分制 / 各项满分之和）"
+        )
+        assert problem_label("overlap: b starts at 70, inside c (0-70)") == (
+            "重叠：等级 b 从 70 开始，落在等级 c 之内"
+        )
+        assert problem_label("something new") == "something new"
+        assert note_label("appeal upheld: 40 → 30") == "申诉成立：40 → 30"
+        assert note_label("no data: full points") == "无数据：得满分"

@@ -106,3 +106,71 @@ def note_label(note: str) -> str:
 
 def input_label(key: str) -> str:
     return str(INPUTS.get(key, key))
+
+
+# The scheme checker (sqms.core.scoring.parse) words its problems in English; the editor shows
+# the frequent ones translated, the rest as written.
+PROBLEMS: list[tuple[re.Pattern[str], Any]] = [
+    (
+        re.compile(r"^the components add up to (?P<total>\S+), not the scale (?P<scale>[^:]+):"),
+        _(
+            "the components add up to %(total)s, not the scale %(scale)s: fix the points or "
+            "set normalise: proportional (total × scale / Σ max)"
+        ),
+    ),
+    (
+        re.compile(r"^overlap: (?P<band>\S+) starts at (?P<min>\S+), inside (?P<other>\S+) "),
+        _("overlap: band %(band)s starts at %(min)s, inside band %(other)s"),
+    ),
+    (
+        re.compile(r"^gap: nothing covers (?P<low>\S+) to (?P<high>\S+) "),
+        _("gap: no band covers %(low)s to %(high)s"),
+    ),
+    (
+        re.compile(r"^gap: no band covers (?P<low>\S+) to (?P<high>\S+)$"),
+        _("gap: no band covers %(low)s to %(high)s"),
+    ),
+    (
+        re.compile(r"^unreachable: this rule can never deduct$"),
+        _("unreachable: this rule can never deduct"),
+    ),
+    (
+        re.compile(r"^unreachable: no rate is below a target of 0 or less$"),
+        _("unreachable: no rate is below a target of 0 or less"),
+    ),
+    (
+        re.compile(r"^unreachable: the component is worth 0 points$"),
+        _("unreachable: the component is worth 0 points"),
+    ),
+    (
+        re.compile(r"^unreachable: count (?P<count>\d+) repeats or goes back$"),
+        _("unreachable: ladder step %(count)s repeats or goes back"),
+    ),
+    (
+        re.compile(r"^unknown source '(?P<source>[^']*)'"),
+        _("unknown source %(source)s"),
+    ),
+    (
+        re.compile(
+            r"^a (?P<kind>\w+) rule needs a (?P<needs>.+) source; "
+            r"(?P<source>\S+) gives a (?P<gives>\w+)$"
+        ),
+        _("a %(kind)s rule needs a %(needs)s source; %(source)s gives a %(gives)s"),
+    ),
+    (
+        re.compile(r"^no position has the code '(?P<code>[^']*)'$"),
+        _("no position has the code %(code)s"),
+    ),
+    (
+        re.compile(r"^a scheme needs at least one component$"),
+        _("a scheme needs at least one component"),
+    ),
+]
+
+
+def problem_label(msg: str) -> str:
+    for pattern, text in PROBLEMS:
+        m = pattern.match(msg)
+        if m:
+            return str(text) % m.groupdict() if m.groupdict() else str(text)
+    return msg

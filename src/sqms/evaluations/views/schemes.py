@@ -15,6 +15,7 @@ from sqms.common.errors import DomainError, NotFound, PermissionDenied
 from sqms.common.http import scoped
 from sqms.evaluations import selectors, services
 from sqms.evaluations.forms import SchemeForm
+from sqms.evaluations.labels import problem_label
 from sqms.evaluations.models import SchemeVersion
 from sqms.org.roles import Cap
 from sqms.org.selectors import can
@@ -49,7 +50,7 @@ def _editor(request: HttpRequest, initial: dict, scheme=None) -> HttpResponse:  
             d = form.cleaned_data
             if "check" in request.POST:
                 problems = [
-                    {"loc": ".".join(map(str, p.loc)), "msg": p.msg}
+                    {"loc": ".".join(map(str, p.loc)), "msg": problem_label(p.msg)}
                     for p in services.scheme_problems(d["spec"])
                 ]
                 if not problems:
@@ -68,7 +69,8 @@ def _editor(request: HttpRequest, initial: dict, scheme=None) -> HttpResponse:  
                     if isinstance(exc, PermissionDenied):
                         raise
                     problems = [
-                        {"loc": ".".join(map(str, e.loc)), "msg": e.msg} for e in exc.errors
+                        {"loc": ".".join(map(str, e.loc)), "msg": problem_label(e.msg)}
+                        for e in exc.errors
                     ]
                 else:
                     messages.success(request, _("Saved as version %(n)d.") % {"n": version.number})
