@@ -608,10 +608,18 @@ def run_recompute_check(run: Run) -> list[tuple[int, Decimal, Decimal]]:
     return diffs
 
 
+DERIVED = ("rank", "unit_rank", "outcomes", "amount", "star")
+
+
 def run_rederive(run: Run) -> None:
+    """Derive ranks, means, ladder and stars again after a scorecard changed (an appeal, a
+    manual entry); only the cards whose derived values moved are written."""
     scheme = scheme_build(run.version.spec)
     cards = list(run.scorecards.all())
-    run_derive(run, scheme=scheme, cards=cards)
+    before = {c.pk: tuple(getattr(c, f) for f in DERIVED) for c in cards}
+    run_derive(run, scheme=scheme, cards=cards, save=False)
+    changed = [c for c in cards if tuple(getattr(c, f) for f in DERIVED) != before[c.pk]]
+    Scorecard.objects.bulk_update(changed, list(DERIVED), batch_size=500)
 
 
 def local_now() -> dt.datetime:
