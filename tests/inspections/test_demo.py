@@ -28,9 +28,8 @@ def test_demo_inspections(settings, tmp_path):
     visible = set(selectors.inspection_queryset_for_user(store).values_list("pk", flat=True))
     assert not visible & set(hidden.values_list("pk", flat=True))
     today = timezone.localdate()
-    assert (
-        any(timezone.localdate(i.visited_at) == today for i in submitted.filter(kind=Kind.QC_ROUND))
-        or timezone.localtime().hour < 10
-    )
+    assert any(
+        timezone.localdate(i.visited_at) == today for i in submitted.filter(kind=Kind.QC_ROUND)
+    ) or timezone.localtime().hour < 10
     assert Inspection.objects.filter(status=Status.DRAFT).count() == 1
     assert audit_verify()[1] == []
