@@ -135,3 +135,21 @@ def test_scheme_editor_shows_every_problem(page_for, people, org):  # type: igno
     assert "components.0.rules.0.points" in text
     assert "the components add up to 90, not the scale 100" in text
     page_for.shot(page, "scheme-problems")
+
+
+def test_run_page_shows_progress_while_computing(page_for, people, org):  # type: ignore[no-untyped-def]
+    from sqms.evaluations.models import Run
+
+    pack_load("retail-chain")
+    version = SchemeVersion.objects.get(scheme__code="cashier-monthly", state="active")
+    run = services.run_start(
+        actor=None, version=version, period=_month().label, scope=org.hq, enqueue=False
+    )
+    Run.objects.filter(pk=run.pk).update(status="running", done=1200, total=4800)
+    page = page_for(people.quality)
+    page.goto(f"/evaluations/runs/{run.pk}/")
+    assert page.locator("#progress progress").get_attribute("value") == "25"
+    with page.expect_response(lambda r: r.url.endswith(f"/evaluations/runs/{run.pk}/progress")):
+        pass
+    page_for.shot(page, "progress")
+    assert page_for.problems(page) == []
