@@ -283,28 +283,99 @@ LINE_COLUMNS = (
 )
 
 
-def _insert_lines(cards: list[Scorecard], results: list[ScorecardResult]) -> None:
-    """Every line of a run's new scorecards, as parameterised multi-row INSERTs: at 50,000
-    staff the ORM's per-field preparation of 100,000 model instances took most of the run.
-    The values are the engine's own (no user text reaches the statement), JSON as the
-    JSONField stores it."""
+def _write_rows(table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Append rows to one of our tables: COPY on PostgreSQL, parameterised multi-row INSERTs
+    on SQLite. The values are the engine's own and always passed as parameters."""
+    if not rows:
+        return
     ops = connection.ops
-    cols = ", ".join(ops.quote_name(c) for c in LINE_COLUMNS)
-    table = ops.quote_name(ScorecardLine._meta.db_table)
-    per = 500 if connection.vendor == "sqlite" else 2000  # SQLite: ≤ 32,766 parameters
-    rows: list[tuple[Any, ...]] = []
-
-    def flush() -> None:
-        if not rows:
+    cols = ", ".join(ops.quote_name(c) for c in columns)
+    name = ops.quote_name(table)
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            with cur.cursor.copy(f"COPY {name} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
             return
-        marks = ", ".join(["(" + ", ".join(["%s"] * len(LINE_COLUMNS)) + ")"] * len(rows))
-        with connection.cursor() as cur:
+        per = max(1, 30000 // len(columns))  # SQLite: at most 32,766 parameters
+        for start in range(0, len(rows), per):
+            chunk = rows[start : start + per]
+            marks = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(chunk))
             cur.execute(
-                f"INSERT INTO {table} ({cols}) VALUES {marks}",  # noqa: S608 - names are ours
-                [v for row in rows for v in row],
+                f"INSERT INTO {name} ({cols}) VALUES {marks}",  # noqa: S608 - names are ours
+                [v for row in chunk for v in row],
             )
-        rows.clear()
 
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False)
+
+
+CARD_COLUMNS = (
+    "id",
+    "run_id",
+    "staff_id",
+    "unit_id",
+    "total",
+    "raw_total",
+    "grade",
+    "vetoed",
+    "rank",
+    "unit_rank",
+    "star",
+    "amount",
+    "components",
+    "facts",
+    "overrides",
+    "outcomes",
+)
+
+
+def _insert_cards(cards: list[Scorecard]) -> None:
+    """The run's new scorecards. On PostgreSQL their ids are drawn from the table's sequence
+    first and the rows COPYed (the ORM's INSERT of 50,000 JSON-laden rows, quoted on the
+    client, took most of a run); elsewhere `bulk_create`, which returns the ids."""
+    if connection.vendor != "postgresql":
+        Scorecard.objects.bulk_create(cards, batch_size=BATCH)
+        return
+    table = Scorecard._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [table, len(cards)],
+        )
+        ids = [r[0] for r in cur.fetchall()]
+    rows = []
+    for card, pk in zip(cards, ids, strict=True):
+        card.pk = pk
+        rows.append(
+            (
+                pk,
+                card.run_id,
+                card.staff_id,
+                card.unit_id,
+                card.total,
+                card.raw_total,
+                card.grade,
+                card.vetoed,
+                card.rank,
+                card.unit_rank,
+                card.star,
+                card.amount,
+                _dumps(card.components),
+                _dumps(card.facts),
+                _dumps(card.overrides),
+                _dumps(card.outcomes),
+            )
+        )
+    _write_rows(table, CARD_COLUMNS, rows)
+
+
+def _insert_lines(cards: list[Scorecard], results: list[ScorecardResult]) -> None:
+    """Every line of a run's new scorecards, written as rows (see `_write_rows`): at 50,000
+    staff the ORM's per-field preparation of 100,000 line instances took most of the run."""
+    ops = connection.ops
+    rows: list[tuple[Any, ...]] = []
     for card, result in zip(cards, results, strict=True):
         for i, ln in enumerate(result.lines):
             rows.append(
@@ -315,15 +386,16 @@ def _insert_lines(cards: list[Scorecard], results: list[ScorecardResult]) -> Non
                     ln.rule_index,
                     ln.kind,
                     ln.source,
-                    json.dumps(dict(ln.inputs), cls=DjangoJSONEncoder, ensure_ascii=False),
+                    _dumps(dict(ln.inputs)),
                     ops.adapt_decimalfield_value(ln.points, 10, 4),
                     ln.note[:300],
-                    json.dumps([list(r) for r in ln.refs], ensure_ascii=False),
+                    _dumps([list(r) for r in ln.refs]),
                 )
             )
-            if len(rows) >= per:
-                flush()
-    flush()
+        if len(rows) >= 20000:
+            _write_rows(ScorecardLine._meta.db_table, LINE_COLUMNS, rows)
+            rows = []
+    _write_rows(ScorecardLine._meta.db_table, LINE_COLUMNS, rows)
 
 
 def _apply(card: Scorecard, result: ScorecardResult) -> None:
@@ -388,7 +460,7 @@ def run_compute(run_id: int, progress: Progress | None = None) -> Run:
                     progress(i, total)
         with transaction.atomic():
             run_derive(run, scheme=scheme, cards=cards, save=False)
-            Scorecard.objects.bulk_create(cards, batch_size=BATCH)
+            _insert_cards(cards)
             _insert_lines(cards, results)
             run.status = RunStatus.DRAFT
             run.done = run.total = total
