@@ -132,8 +132,8 @@ def test_scheme_editor_shows_every_problem(page_for, people, org):  # type: igno
     page.click("button[name=check]")
     page.locator("#problems").wait_for()
     text = page.locator("#problems").inner_text()
-    assert "components.0.rules.0.points" in text
-    assert "the components add up to 90, not the scale 100" in text
+    assert "components.0.rules.0.points: 无效规则：该规则永远不会扣分" in text
+    assert "components: 各项目满分合计为 90，与满分制 100 不符" in text
     page_for.shot(page, "scheme-problems")
 
 
