@@ -604,10 +604,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary directories")
     parser.add_argument(
         "--suite",
-        choices=["org", "complaints", "inspections", "surveys", "all"],
+        choices=["org", "complaints", "inspections", "surveys", "evaluations", "all"],
         default="all",
         help="org pages and staff API, the complaints suite (bench/complaints.py), the surveys "
-        "suite (bench/surveys.py), or all",
+        "suite (bench/surveys.py), or all; inspections and evaluations run alone",
     )
     parser.add_argument(
         "--complaints",
@@ -636,6 +636,11 @@ def main(argv: list[str] | None = None) -> int:
         from bench.inspections import main as inspections_main
 
         return inspections_main(["--backends", args.backends, *(["--keep"] if args.keep else [])])
+
+    if args.suite == "evaluations":
+        from bench.evaluations import main as evaluations_main
+
+        return evaluations_main([f"--backends={args.backends.replace('postgresql', 'postgres')}"])
     backends = tuple(b.strip() for b in args.backends.split(",") if b.strip())
     unknown = set(backends) - {"sqlite", "postgres"}
     if unknown:

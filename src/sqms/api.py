@@ -6,7 +6,9 @@ from ninja import NinjaAPI
 
 from sqms.common.api import BearerToken, Session, install_handlers
 from sqms.complaints.api import router as complaints_router
+from sqms.evaluations.api import router as evaluations_router
 from sqms.inspections.api import router as inspections_router
+from sqms.metrics.api import router as metrics_router
 from sqms.org.api import router as org_router
 from sqms.surveys.api import router as surveys_router
 
@@ -27,3 +29,5 @@ api.add_router("/org", org_router)
 api.add_router("/complaints", complaints_router)
 api.add_router("/inspections", inspections_router)
 api.add_router("/surveys", surveys_router)
+api.add_router("/metrics", metrics_router)
+api.add_router("/evaluations", evaluations_router)

@@ -22,6 +22,20 @@ def _sees_inspections(user: Any) -> bool:
     )
 
 
+def _sees_evaluations(user: Any) -> bool:
+    """The quality department, and everyone with a login tied to a staff member or a unit
+    (his own scorecards and the published bulletins)."""
+    from sqms.org.roles import Cap
+    from sqms.org.selectors import access_for
+
+    access = access_for(user)
+    return (
+        access.any_cap(Cap.EVALUATION_VIEW)
+        or access.any_cap(Cap.ORG_VIEW)
+        or access.staff_id is not None
+    )
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -47,7 +61,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "url": reverse("surveys:list") if can(user, Cap.SURVEY_VIEW) else None,
             "ready": can(user, Cap.SURVEY_VIEW),
         },
-        {"label": _("Evaluations"), "url": None, "ready": False},
+        {
+            "label": _("Evaluations"),
+            "url": reverse("evaluations:list") if _sees_evaluations(user) else None,
+            "ready": _sees_evaluations(user),
+        },
         {"label": _("Work orders"), "url": None, "ready": False},
         {"label": _("Corrective actions"), "url": None, "ready": False},
         {"label": _("Reports"), "url": None, "ready": False},

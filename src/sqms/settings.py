@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "sqms.complaints",
     "sqms.inspections",
     "sqms.surveys",
+    "sqms.metrics",
+    "sqms.evaluations",
     "sqms.packs",
     "sqms.demo",
 ]

@@ -28,6 +28,8 @@ urlpatterns = [
     path("c/", include((public_urlpatterns, "public"))),
     path("surveys/", include("sqms.surveys.urls")),
     path("s/", include((survey_public_urlpatterns, "surveys-public"))),
+    path("metrics/", include("sqms.metrics.urls")),
+    path("evaluations/", include("sqms.evaluations.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

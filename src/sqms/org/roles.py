@@ -41,6 +41,16 @@ class Cap(models.TextChoices):
     SURVEY_VIEW = "surveys.view", _("See survey campaigns and instruments")
     SURVEY_MANAGE = "surveys.manage", _("Build instruments, run campaigns, key in answers")
     SURVEY_RESULTS = "surveys.results", _("See survey results")
+    METRICS_MANAGE = "metrics.manage", _("Define KPIs and enter or import their measurements")
+    EVALUATION_VIEW = (
+        "evaluations.view",
+        _("See evaluation results before publication (quality department)"),
+    )
+    EVALUATION_MANAGE = (
+        "evaluations.manage",
+        _("Edit evaluation schemes, run evaluations, decide appeals, approve and publish"),
+    )
+    EVALUATION_APPEAL = "evaluations.appeal", _("Appeal against lines of one's own scorecard")
 
 
 ROLE_CAPS: dict[str, frozenset[str]] = {
@@ -62,6 +72,10 @@ ROLE_CAPS: dict[str, frozenset[str]] = {
             Cap.SURVEY_VIEW,
             Cap.SURVEY_MANAGE,
             Cap.SURVEY_RESULTS,
+            Cap.METRICS_MANAGE,
+            Cap.EVALUATION_VIEW,
+            Cap.EVALUATION_MANAGE,
+            Cap.EVALUATION_APPEAL,
         }
     ),
     Role.UNIT_MANAGER: frozenset(
@@ -79,6 +93,7 @@ ROLE_CAPS: dict[str, frozenset[str]] = {
             # A store manager prints his store's QR codes and cards and reads its results.
             Cap.SURVEY_VIEW,
             Cap.SURVEY_RESULTS,
+            Cap.EVALUATION_APPEAL,
         }
     ),
     Role.INSPECTOR: frozenset(
@@ -88,12 +103,15 @@ ROLE_CAPS: dict[str, frozenset[str]] = {
             Cap.INSPECTION_VIEW,
             Cap.INSPECTION_PERFORM,
             Cap.SURVEY_VIEW,
+            Cap.EVALUATION_APPEAL,
         }
     ),
     # Front-line staff register complaints at the desk and see their unit's, masked.
     # Front-line staff see the inspections about themselves (and appeal them) through their own
     # staff record, not through a capability on their unit.
-    Role.STAFF: frozenset({Cap.COMPLAINT_VIEW, Cap.COMPLAINT_INTAKE}),
+    # Evaluations: a staff member reads and appeals his own scorecard through his staff record;
+    # the capability says he may appeal at all.
+    Role.STAFF: frozenset({Cap.COMPLAINT_VIEW, Cap.COMPLAINT_INTAKE, Cap.EVALUATION_APPEAL}),
     Role.AUDITOR: frozenset(
         {
             Cap.ORG_VIEW,

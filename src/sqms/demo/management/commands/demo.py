@@ -9,6 +9,7 @@ from django.db import transaction
 
 from sqms.demo.complaints import load_demo_complaints
 from sqms.demo.data import DEMO_LOGINS, DEMO_PASSWORD, load_demo
+from sqms.demo.evaluations import load_demo_evaluations
 from sqms.demo.inspections import load_demo_inspections
 from sqms.demo.surveys import load_demo_surveys
 from sqms.packs.loader import pack_load
@@ -59,6 +60,13 @@ class Command(BaseCommand):
                     "surveys answered: {responses} responses in {campaigns} campaigns".format(
                         **answered
                     )
+                )
+            )
+            rated = load_demo_evaluations(seed=options["seed"])
+            self.stdout.write(
+                self.style.SUCCESS(
+                    "evaluations: {runs} runs, {scorecards} scorecards ({stars} service stars "
+                    "published, {appeals} appeals)".format(**rated)
                 )
             )
         if options["verbosity"] > 1:
