@@ -146,3 +146,18 @@ def test_drafts_and_voided_do_not_count(people, org, template):
     services.inspection_void(actor=people.quality, inspection=voided, reason="Wrong store.")
     assert facts.inspection_scores(NOW.date(), NOW.date(), subject="unit") == []
     assert facts.inspection_deductions(NOW.date(), NOW.date()) == []
+
+
+def test_mystery_shopping_by_unit_counts_published_visits_only(
+    people, org, template, django_assert_num_queries
+):
+    # Gap 3 for the surveys' reports: an unpublished visit is still covert and never shows.
+    published = done(people, template, unit=org.s1, kind=Kind.MYSTERY, A1=1)  # 28 of 30
+    done(people, template, unit=org.s1, kind=Kind.MYSTERY, A1=5)  # not published
+    done(people, template, unit=org.s1, A1=3)  # a routine check, not a mystery visit
+    services.inspection_publish(actor=people.quality, inspection=published)
+    with django_assert_num_queries(1):
+        rows = facts.mystery_shopping_by_unit(NOW.date(), NOW.date(), unit=org.r1)
+    assert rows == [facts.ScoreFact(org.s1.pk, 1, D("28.00"), D("93.33"), D("30.00"))]
+    everything = facts.mystery_shopping_by_unit(NOW.date(), NOW.date(), published_only=False)
+    assert [(f.subject_id, f.n) for f in everything] == [(org.s1.pk, 2)]

@@ -83,6 +83,39 @@ def test_servqual_results_match_pandas(servqual_data, people) -> None:
     assert sq["drivers"]["n"] == 30
 
 
+def test_gap_3_comes_from_the_published_mystery_shopper_visits(servqual_data, people, org):
+    # Delivery against the standards: the published mystery-shopper visits of the campaign's
+    # window under the group (an unpublished one is still covert and not shown).
+    from sqms.inspections import services as inspections
+    from sqms.inspections.models import Kind, Photo
+    from tests.inspections.factories import fill, mini_template, photo
+
+    campaign, _table = servqual_data
+    res = analysis.campaign_results(people.quality, campaign)
+    assert res.figures["servqual"]["gap3"] is None
+    template = mini_template(people.quality)
+
+    def visit(unit, **found):
+        i = inspections.inspection_start(
+            actor=people.inspector, template=template, unit=unit, kind=Kind.MYSTERY
+        )
+        i = fill(i, people.inspector, **found)
+        inspections.photo_add(
+            actor=people.inspector, inspection=i, file=photo(), role=Photo.Role.RECEIPT
+        )
+        return inspections.inspection_submit(actor=people.inspector, inspection=i)
+
+    for unit, found in ((org.s1, {"A1": 1}), (org.s3, {})):
+        inspections.inspection_publish(actor=people.quality, inspection=visit(unit, **found))
+    visit(org.s2, A1=5)  # not published
+    gap3 = analysis.campaign_results(people.quality, campaign).figures["servqual"]["gap3"]
+    assert [(u["unit"], u["n"], float(u["mean_percent"])) for u in gap3["units"]] == [
+        ("天河店", 1, 100.0),
+        ("徐汇店", 1, 93.33),
+    ]
+    assert (gap3["n"], float(gap3["mean_percent"])) == (2, pytest.approx(96.665))
+
+
 def test_units_compared_with_small_ones_unranked(servqual_data, people) -> None:
     campaign, _table = servqual_data
     res = analysis.campaign_results(people.quality, campaign)

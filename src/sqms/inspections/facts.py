@@ -28,6 +28,13 @@ staff_id=None) -> list[DeductionFact]`
     and `item_code`, `section_code`, `unit_id`, `staff_id`, the visit time, the number of
     nonconformities and the points, and `appeal` = "" | "pending" | "upheld" (a pending appeal
     may still remove the deduction; an overturned one is not listed).
+
+`mystery_shopping_by_unit(period_start, period_end, *, unit=None, published_only=True)
+-> list[ScoreFact]`
+    Per inspected unit, the mean of its mystery-shopper visits (with or without a staff member
+    named), with n: the delivery of the service against the checklist's standard, gap 3 of the
+    gap model for the surveys' reports. By default only published visits: an unpublished one
+    is still covert and its result must not show on any page.
 """
 
 from __future__ import annotations
@@ -41,10 +48,16 @@ from typing import Literal
 from django.db.models import Avg, Count, Max, QuerySet
 from django.utils import timezone
 
-from sqms.inspections.models import Answer, Inspection, Status
+from sqms.inspections.models import Answer, Inspection, Kind, Status
 from sqms.org.models import OrgUnit
 
-__all__ = ["DeductionFact", "ScoreFact", "inspection_deductions", "inspection_scores"]
+__all__ = [
+    "DeductionFact",
+    "ScoreFact",
+    "inspection_deductions",
+    "inspection_scores",
+    "mystery_shopping_by_unit",
+]
 
 TWO = Decimal("0.01")
 
@@ -132,6 +145,29 @@ def inspection_scores(
     )
     return [
         ScoreFact(r[key], r["n"], _round(r["mean"]), _round(r["pct"]), _round(r["top"]))
+        for r in rows
+    ]
+
+
+def mystery_shopping_by_unit(
+    period_start: dt.date,
+    period_end: dt.date,
+    *,
+    unit: OrgUnit | None = None,
+    published_only: bool = True,
+) -> list[ScoreFact]:
+    """Mean mystery-shopper score per inspected unit over the period; see the module docstring."""
+    qs = _inspections(period_start, period_end, unit, None, [Kind.MYSTERY])
+    if published_only:
+        qs = qs.filter(published_at__isnull=False)
+    rows = (
+        qs.order_by()
+        .values("unit_id")
+        .annotate(n=Count("pk"), mean=Avg("score"), pct=Avg("percent"), top=Max("max_points"))
+        .order_by("unit_id")
+    )
+    return [
+        ScoreFact(r["unit_id"], r["n"], _round(r["mean"]), _round(r["pct"]), _round(r["top"]))
         for r in rows
     ]
 

@@ -270,6 +270,7 @@ def _figures(
     sq_conf = conf.get("servqual")
     if sq_conf:
         out["servqual"] = _servqual(campaign, spec, rows, sq_conf)
+        out["servqual"]["gap3"] = _gap3(campaign, root)
     items = _scored(spec)
     if sq_conf:
         items = [
@@ -533,6 +534,29 @@ def _servqual(campaign: Campaign, spec: Spec, rows: Rows, conf: dict[str, Any]) 
             )
         out["gap1"] = gap1
     return out
+
+
+def _gap3(campaign: Campaign, root: OrgUnit) -> dict[str, Any] | None:
+    """Gap 3 of the gap model (PZB 1985), delivery against the service standards: the published
+    mystery-shopper visits of the campaign's window in the group's subtree, as the mean score in
+    % of the checklist's maximum per unit and over all of them (None: no such visit)."""
+    from sqms.inspections.facts import mystery_shopping_by_unit
+
+    facts = mystery_shopping_by_unit(campaign.opens_on, campaign.closes_on, unit=root)
+    if not facts:
+        return None
+    names = dict(
+        OrgUnit.objects.filter(pk__in=[f.subject_id for f in facts]).values_list("pk", "name")
+    )
+    n = sum(f.n for f in facts)
+    return {
+        "n": n,
+        "mean_percent": sum(f.mean_percent * f.n for f in facts) / n,
+        "units": [
+            {"unit": names.get(f.subject_id, ""), "n": f.n, "mean_percent": f.mean_percent}
+            for f in sorted(facts, key=lambda f: names.get(f.subject_id, ""))
+        ],
+    }
 
 
 def _drivers(spec: Spec, d: ss.Drivers) -> dict[str, Any]:
