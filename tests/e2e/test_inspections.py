@@ -53,6 +53,10 @@ def test_inspector_fills_an_inspection_on_his_phone(page_for, org, people, tmp_p
     a2 = page.locator("article.qitem").nth(1)
     a2.locator("button[value=more]").click()
     expect(page.locator("#score [data-score]")).to_have_text("25")
+    # The item's card is swapped in by the same answer: wait for it, or the photo would go to
+    # the input being replaced (and never be sent).
+    expect(a2).to_contain_text("−1")
+    page.wait_for_load_state("networkidle")
     file = tmp_path / "finding.png"
     file.write_bytes(PNG)
     with page.expect_response(lambda r: "/photos/" in r.url and r.request.method == "POST"):
