@@ -68,18 +68,23 @@ def test_concurrent_writers_sqlite(tmp_path):
     _hammer(_env(tmp_path), tmp_path)
 
 
-def test_concurrent_writers_postgresql(tmp_path):
+def on_scratch_postgres(tmp_path, run, what: str) -> None:
+    """Run `run(env, tmp_path)` on a PostgreSQL database of its own, dropped afterwards."""
     try:
         admin = psycopg.connect(PG_URL, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError:
-        pytest.skip("PostgreSQL not reachable: the PostgreSQL concurrency test was NOT run")
+        pytest.skip(f"PostgreSQL not reachable: the PostgreSQL {what} was NOT run")
     name = f"sqms_conc_{uuid.uuid4().hex[:8]}"
     admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        _hammer(_env(tmp_path, DATABASE_URL=PG_URL.rsplit("/", 1)[0] + f"/{name}"), tmp_path)
+        run(_env(tmp_path, DATABASE_URL=PG_URL.rsplit("/", 1)[0] + f"/{name}"), tmp_path)
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+def test_concurrent_writers_postgresql(tmp_path):
+    on_scratch_postgres(tmp_path, _hammer, "concurrency test")
 
 
 RACER = """
@@ -143,17 +148,7 @@ def test_clients_racing_with_one_idempotency_key_create_once_sqlite(tmp_path):
 
 
 def test_clients_racing_with_one_idempotency_key_create_once_postgresql(tmp_path):
-    try:
-        admin = psycopg.connect(PG_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError:
-        pytest.skip("PostgreSQL not reachable: the PostgreSQL idempotency race was NOT run")
-    name = f"sqms_race_{uuid.uuid4().hex[:8]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        _race(_env(tmp_path, DATABASE_URL=PG_URL.rsplit("/", 1)[0] + f"/{name}"), tmp_path)
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    on_scratch_postgres(tmp_path, _race, "idempotency race")
 
 
 def test_environment_is_not_leaking_database_url():
