@@ -54,6 +54,7 @@ from django.db.models import CharField, OuterRef, Subquery, Value  # noqa: E402
 from django.db.models.functions import Cast, Coalesce, Concat  # noqa: E402
 
 from sqms.common.calendars import default_calendar  # noqa: E402
+from sqms.common.memo import bump  # noqa: E402
 from sqms.org import services  # noqa: E402
 from sqms.org.models import OrgUnit, Position, Staff, UnitKind, User  # noqa: E402
 from sqms.org.roles import Role  # noqa: E402
@@ -513,6 +514,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         ctx = generate(scale, args.seed)
+        bump()  # bulk_create sends no signal: a running server must forget what it remembered
     except (RuntimeError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -121,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--manifest", type=Path, required=True, help="complaints.json of a run")
     parser.add_argument("-n", type=int, default=200, help="requests to profile")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--sort", default="cumulative", help="cProfile order: cumulative, tottime")
     args = parser.parse_args(argv)
     intake = json.loads(args.manifest.read_text())["intake"]
     client = Client()
@@ -196,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     prof.disable()
     stats = pstats.Stats(prof)
     print()
-    stats.sort_stats("cumulative").print_stats(args.top)
+    stats.sort_stats(args.sort).print_stats(args.top)
     return 0
 
 

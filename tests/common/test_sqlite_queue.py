@@ -71,3 +71,27 @@ def test_in_memory_databases_have_no_queue(django_db_blocker):
     assert conn._queue_fd is None
     conn.rollback()
     conn.close()
+
+
+def test_checkpoints_run_beside_the_commits(handler, tmp_path):
+    """No commit checkpoints (the automatic checkpoint is off); the process's own thread copies
+    the WAL into the database file soon after, so the WAL does not grow without end."""
+    import time
+
+    path = tmp_path / "queue.sqlite3"
+    conn = handler.create_connection("default")
+    conn.ensure_connection()
+    cur = conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    assert cur.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    cur.execute("CREATE TABLE t (x TEXT)")
+    for _ in range(50):
+        _begin(conn)
+        conn.cursor().execute("INSERT INTO t VALUES (?)", ["x" * 4000])
+        conn.commit()
+    # 50 rows of 4 kB: only a checkpoint puts them into the database file itself.
+    deadline = time.monotonic() + 5
+    while path.stat().st_size < 50 * 4000 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert path.stat().st_size >= 50 * 4000
+    conn.close()

@@ -206,9 +206,10 @@ def test_bad_filters_show_a_message_and_this_month(client, people, september, pa
 def test_page_query_count(client, people, september, django_assert_max_num_queries):
     login(client, people.store)
     params = {**SEPT, "unit": str(people.store.staff.unit_id)}
-    # Computed: session, user, grants, categories, unit filter, cache read, the 11 queries
-    # of the analyses, cache write (4 with its savepoint), unit picker, unread notifications.
-    with django_assert_max_num_queries(24):
+    # Computed: session, user, configuration revision, grants, categories, unit filter, cache
+    # read, the 11 queries of the analyses, cache write (4 with its savepoint), unit picker,
+    # unread notifications.
+    with django_assert_max_num_queries(25):
         assert client.get(URL, params).status_code == 200
     # From the cache: the same without the analyses and the cache write.
     with django_assert_max_num_queries(8):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from sqms.common.audit import audit_record, snapshot
 from sqms.common.errors import DomainError, FieldError, PermissionDenied, field_error
+from sqms.common.memo import bump
 from sqms.common.models import (
     CalendarOverride,
     DayKind,
@@ -148,6 +149,7 @@ def _revise(calendar: WorkCalendar | None = None) -> None:
         rows = rows.filter(pk=calendar.pk)
         calendar.revision = revision  # the caller's object is current too
     rows.update(revision=revision)
+    bump()  # the units' calendars are remembered with their revision
 
 
 def forget_built_calendars() -> None:

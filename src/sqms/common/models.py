@@ -68,6 +68,24 @@ def new_revision() -> int:
     return secrets.randbits(62)
 
 
+class ConfigRevision(models.Model):
+    """One row: the configuration revision (see sqms.common.memo). Drawn anew, at random, by
+    every change to what the processes keep in memory (units, grants, logins, tokens,
+    categories, policies, calendars)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.BigIntegerField(default=new_revision)
+
+    class Meta:
+        verbose_name = _("configuration revision")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="config_revision_singleton")
+        ]
+
+    def __str__(self) -> str:
+        return f"configuration revision {self.value}"
+
+
 class WorkCalendar(models.Model):
     """A working calendar: a weekly pattern of working hours, optionally on top of the official
     Chinese holiday list, with this calendar's own date overrides (both directions)."""

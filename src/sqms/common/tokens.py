@@ -3,6 +3,7 @@ stored; the prefix lets a user recognise a token in the list without revealing i
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import secrets
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from sqms.common.audit import audit_record
 from sqms.common.errors import NotFound, field_error
+from sqms.common.memo import memo
 from sqms.common.models import ApiToken
 
 TOKEN_PREFIX = "sqms_"
@@ -62,13 +64,21 @@ def token_revoke(*, actor, token_id: int) -> ApiToken:  # type: ignore[no-untype
 
 
 def token_authenticate(plain: str):  # type: ignore[no-untyped-def]
-    """The active user behind a token, or None."""
+    """The active user behind a token, or None. The token's row and its user are remembered
+    per process (sqms.common.memo): revoking a token, or deactivating its user, draws a new
+    configuration revision, so it stops working at once in every process. The caller gets its
+    own copy of the user, to hang the request's state on."""
     if not plain.startswith(TOKEN_PREFIX):
         return None
-    token = (
-        ApiToken.objects.select_related("user", "user__staff")
-        .filter(digest=token_digest(plain), revoked_at__isnull=True)
-        .first()
+    digest = token_digest(plain)
+    token = memo(
+        "api-token",
+        digest,
+        lambda: (
+            ApiToken.objects.select_related("user", "user__staff")
+            .filter(digest=digest, revoked_at__isnull=True)
+            .first()
+        ),
     )
     if token is None or not token.user.is_active:
         return None
@@ -77,4 +87,5 @@ def token_authenticate(plain: str):  # type: ignore[no-untyped-def]
         return None
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+        token.last_used_at = now  # the remembered row too: the next request needs no write
+    return copy.copy(token.user)

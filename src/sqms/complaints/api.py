@@ -33,7 +33,11 @@ from sqms.complaints.schemas import (
 )
 from sqms.org.models import OrgUnit, Staff
 from sqms.org.roles import Cap
-from sqms.org.selectors import staff_queryset_for_user, unit_queryset_for_user
+from sqms.org.selectors import (
+    staff_by_employee_no_for_user,
+    staff_queryset_for_user,
+    unit_by_code_for_user,
+)
 
 router = Router(tags=["complaints"])
 
@@ -59,7 +63,7 @@ class ComplaintFilterIn(Schema):
 
 
 def _unit(request: HttpRequest, code: str, field: str) -> OrgUnit:
-    unit = unit_queryset_for_user(request.user, Cap.COMPLAINT_VIEW).filter(code=code).first()
+    unit = unit_by_code_for_user(request.user, code, Cap.COMPLAINT_VIEW)
     if unit is None:
         raise field_error(field, _("Unknown unit %(code)s.") % {"code": code})
     return unit
@@ -69,12 +73,7 @@ def _staff(request: HttpRequest, employee_no: str | None, field: str) -> Staff |
     if not employee_no:
         return None
     # Scoped: another store's employee number reads as unknown, and his name never leaks.
-    staff = (
-        staff_queryset_for_user(request.user)
-        .select_related("unit")
-        .filter(employee_no=employee_no)
-        .first()
-    )
+    staff = staff_by_employee_no_for_user(request.user, employee_no)
     if staff is None:
         raise field_error(field, _("Unknown employee number %(no)s.") % {"no": employee_no})
     return staff
@@ -94,7 +93,7 @@ def _local(value: Any) -> Any:
 def _category(code: str | None, field: str = "category") -> Category | None:
     if not code:
         return None
-    cat = Category.objects.select_related("route_to").filter(code=code).first()
+    cat = selectors.category_by_code(code)
     if cat is None:
         raise field_error(field, _("Unknown category %(code)s.") % {"code": code})
     return cat

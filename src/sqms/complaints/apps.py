@@ -9,3 +9,10 @@ class ComplaintsConfig(AppConfig):
     # The `complaints` section of an industry pack (sqms.packs.loader).
     pack_section = "complaints"
     pack_apply = "sqms.complaints.configuration.complaint_config_apply"
+
+    def ready(self) -> None:
+        from sqms.common.memo import watch
+        from sqms.complaints.models import Category, ComplaintRules, SlaPolicy
+
+        # What sqms.common.memo keeps per process: a change draws a new revision.
+        watch(Category, ComplaintRules, SlaPolicy)

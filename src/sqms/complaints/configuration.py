@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from sqms.common.audit import audit_record
 from sqms.common.errors import DomainError, FieldError
+from sqms.common.memo import bump
 from sqms.complaints.models import Category, Channel, ComplaintRules, Level, SlaPolicy, TimeUnit
 from sqms.core.sla import Target
 from sqms.core.sla import TimeUnit as CoreUnit
@@ -205,6 +206,7 @@ def complaint_config_apply(*, actor: User | None, data: dict[str, Any], pack: st
     Category.objects.exclude(code__in=list(by_code)).update(is_active=False)
     SlaPolicy.objects.all().delete()  # configuration, not a record: the audit entry keeps the old
     SlaPolicy.objects.bulk_create([SlaPolicy(**p) for p in policies])
+    bump()  # update() and bulk_create() send no signal
     ComplaintRules.objects.update_or_create(pk=1, defaults={**rules_row, "pack": pack})
     audit_record(
         actor=actor,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from sqms.common.audit import personal_data_view_record
 from sqms.common.errors import NotFound, PermissionDenied
+from sqms.common.memo import memo
 from sqms.complaints.models import (
     OPEN_STATUSES,
     Category,
@@ -208,6 +209,16 @@ def escalations_to_answer(user: AnyUser) -> QuerySet[Escalation]:
     for p in prefixes:
         q |= Q(to_unit__path__startswith=p)
     return qs.filter(q)
+
+
+def category_by_code(code: str) -> Category | None:
+    """The category (with the unit it routes to), remembered per process under the
+    configuration revision (sqms.common.memo): read it, do not change it."""
+    return memo(
+        "complaint-category",
+        code,
+        lambda: Category.objects.select_related("route_to").filter(code=code).first(),
+    )
 
 
 def category_tree() -> list[Category]:

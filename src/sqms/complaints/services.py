@@ -24,6 +24,7 @@ from sqms.common.calendars import working_calendar
 from sqms.common.clock import as_of
 from sqms.common.clock import now as current_time
 from sqms.common.errors import DomainError, FieldError, PermissionDenied, field_error
+from sqms.common.memo import memo
 from sqms.common.notifications import notify
 from sqms.complaints.models import (
     OPEN_STATUSES,
@@ -167,16 +168,26 @@ def calendar_for(unit: OrgUnit, around: dt.date | None = None) -> WorkingCalenda
 
 
 def rules() -> ComplaintRules:
-    return ComplaintRules.objects.filter(pk=1).first() or ComplaintRules()
+    """The pack's complaint rules (remembered per process, sqms.common.memo: do not change)."""
+    return memo(
+        "complaint-rules",
+        1,
+        lambda: ComplaintRules.objects.filter(pk=1).first() or ComplaintRules(),
+    )
 
 
 def policy_for(channel: str, urgency: int) -> SlaPolicy | None:
-    """The policy of this channel and urgency, else of this channel and any urgency."""
-    policies = list(
-        SlaPolicy.objects.filter(Q(urgency=urgency) | Q(urgency__isnull=True), channel=channel)
-    )
-    policies.sort(key=lambda p: p.urgency is None)
-    return policies[0] if policies else None
+    """The policy of this channel and urgency, else of this channel and any urgency
+    (remembered per process under the configuration revision: read it, do not change it)."""
+
+    def load() -> SlaPolicy | None:
+        policies = list(
+            SlaPolicy.objects.filter(Q(urgency=urgency) | Q(urgency__isnull=True), channel=channel)
+        )
+        policies.sort(key=lambda p: p.urgency is None)
+        return policies[0] if policies else None
+
+    return memo("sla-policy", (channel, urgency), load)
 
 
 def _target(amount: Decimal | None, unit: str) -> sla.Target | None:
@@ -1109,8 +1120,14 @@ def complaint_merge(
 def _managers_of(unit: OrgUnit) -> list[User]:
     """Users who handle complaints with a grant exactly on `unit` (the people to tell)."""
     roles = [r for r, caps in ROLE_CAPS.items() if Cap.COMPLAINT_HANDLE in caps]
-    return list(
-        User.objects.filter(is_active=True, grants__unit=unit, grants__role__in=roles).distinct()
+    return memo(
+        "complaint-managers",
+        unit.pk,
+        lambda: list(
+            User.objects.filter(
+                is_active=True, grants__unit=unit, grants__role__in=roles
+            ).distinct()
+        ),
     )
 
 

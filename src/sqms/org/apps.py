@@ -6,3 +6,10 @@ class OrgConfig(AppConfig):
     name = "sqms.org"
     label = "org"
     verbose_name = _("Organisation")
+
+    def ready(self) -> None:
+        from sqms.common.memo import watch
+        from sqms.org.models import OrgUnit, RoleGrant, Staff, User
+
+        # What sqms.common.memo keeps per process: a change draws a new revision.
+        watch(OrgUnit, RoleGrant, Staff, User)

@@ -7,6 +7,7 @@ as forbidden, so that guessing ids reveals nothing. A staff member always sees h
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from sqms.common.calendars import default_calendar
 from sqms.common.errors import NotFound, PermissionDenied
+from sqms.common.memo import memo
 from sqms.common.models import WorkCalendar
 from sqms.org.models import OrgUnit, Position, RoleGrant, Staff, User
 from sqms.org.roles import ROLE_CAPS, Cap
@@ -47,22 +49,31 @@ class Access:
 
 
 def access_for(user: AnyUser) -> Access:
-    """The user's access, computed once per request and kept on the user object (which lives only
-    as long as the request), never in a module-level cache."""
+    """The user's access, kept on the user object for the request. Its grants are remembered
+    per process under the configuration revision (sqms.common.memo), which every change to a
+    grant, a unit or a login draws anew; the Access is never changed once built."""
     if not user.is_authenticated or not user.is_active:
         return Access()
     cached = getattr(user, "_sqms_access", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    access = Access(superuser=user.is_superuser, staff_id=user.staff_id)  # type: ignore[union-attr]
-    grants = RoleGrant.objects.filter(user=user, unit__is_active=True).values_list(
-        "role", "unit__path"
-    )
+    superuser = user.is_superuser
+    staff_id = user.staff_id  # type: ignore[union-attr]
+    grants = memo("grants", user.pk, lambda: _grant_paths(user.pk))
+    access = Access(superuser=superuser, staff_id=staff_id)
     for role, path in grants:
         for cap in ROLE_CAPS.get(role, ()):
             access.paths.setdefault(cap, set()).add(path)
     user._sqms_access = access  # type: ignore[union-attr]
     return access
+
+
+def _grant_paths(user_id: int) -> list[tuple[str, str]]:
+    return list(
+        RoleGrant.objects.filter(user_id=user_id, unit__is_active=True).values_list(
+            "role", "unit__path"
+        )
+    )
 
 
 def forget_access(user: AnyUser) -> None:
@@ -104,6 +115,35 @@ def unit_get_for_user(user: AnyUser, unit_id: int, cap: str = Cap.ORG_VIEW) -> O
     if cap != Cap.ORG_VIEW and not access_for(user).covers(cap, unit.path):
         raise PermissionDenied()
     return unit
+
+
+def unit_by_code_for_user(user: AnyUser, code: str, cap: str = Cap.ORG_VIEW) -> OrgUnit | None:
+    """The unit with this code if the user holds `cap` on it, else None: an unknown code and
+    another region's unit read the same. The unit rows are remembered per process under the
+    configuration revision (sqms.common.memo); the caller gets its own copy."""
+    unit = memo("unit-by-code", code, lambda: OrgUnit.objects.filter(code=code).first())
+    if unit is None or not access_for(user).covers(cap, unit.path):
+        return None
+    return copy.copy(unit)
+
+
+def staff_by_employee_no_for_user(
+    user: AnyUser, employee_no: str, cap: str = Cap.ORG_VIEW
+) -> Staff | None:
+    """The staff member with this employee number (and his unit) if `staff_queryset_for_user`
+    would show him, else None; remembered as `unit_by_code_for_user` is."""
+    staff = memo(
+        "staff-by-no",
+        employee_no,
+        lambda: Staff.objects.select_related("unit").filter(employee_no=employee_no).first(),
+    )
+    if staff is None:
+        return None
+    access = access_for(user)
+    own = cap == Cap.ORG_VIEW and access.staff_id == staff.pk and not access.superuser
+    if not (own or access.covers(cap, staff.unit.path)):
+        return None
+    return copy.copy(staff)
 
 
 def unit_get_by_code_for_user(user: AnyUser, code: str, cap: str = Cap.ORG_VIEW) -> OrgUnit:
@@ -259,7 +299,12 @@ def mask_phone(phone: str) -> str:
 
 
 def unit_calendar(unit: OrgUnit) -> WorkCalendar:
-    """The unit's own working calendar, else its nearest ancestor's, else the default one."""
+    """The unit's own working calendar, else its nearest ancestor's, else the default one
+    (remembered per process under the configuration revision: read it, do not change it)."""
+    return memo("unit-calendar", (unit.pk, unit.path), lambda: _unit_calendar(unit))
+
+
+def _unit_calendar(unit: OrgUnit) -> WorkCalendar:
     ids = unit.ancestor_ids()
     depth = {uid: i for i, uid in enumerate(ids)}
     # One query: the calendars of the unit and its ancestors, and the default one.

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 
 from sqms.common.audit import audit_record, snapshot
 from sqms.common.errors import DomainError, FieldError, PermissionDenied, field_error
+from sqms.common.memo import bump
 from sqms.common.models import WorkCalendar
 from sqms.org.models import OrgUnit, Position, RoleGrant, Staff, UnitKind, User
 from sqms.org.roles import Cap, Role
@@ -188,6 +189,7 @@ def unit_move(*, actor: User | None, unit: OrgUnit, new_parent: OrgUnit) -> OrgU
         depth=F("depth") + depth_shift,
     )
     OrgUnit.objects.filter(pk=unit.pk).update(parent=new_parent, updated_at=timezone.now())
+    bump()  # update() sends no signal
     unit.refresh_from_db()
     audit_record(
         actor=actor,
@@ -464,6 +466,7 @@ def staff_deactivate(*, actor: User | None, staff: Staff, end_date: dt.date, rea
     staff.end_date = end_date
     staff.save(update_fields=["end_date", "updated_at"])
     User.objects.filter(staff=staff).update(is_active=False)
+    bump()  # the logins are off: no token of theirs may still be remembered
     audit_record(
         actor=actor,
         action="org.staff.deactivate",
