@@ -179,7 +179,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 
     if not can(request.user, Cap.AUDIT_VIEW):
         raise DjangoPermissionDenied(_("You do not have permission to read the audit log."))
-    qs = AuditEntry.objects.select_related("actor").order_by("-seq")
+    qs = AuditEntry.objects.select_related("actor").order_by("-id")
     action = request.GET.get("action", "").strip()
     if action:
         qs = qs.filter(action__startswith=action)

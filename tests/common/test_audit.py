@@ -26,7 +26,7 @@ def test_chain_is_intact_after_many_writes(org, people):
     checked, problems = audit_verify()
     assert problems == []
     assert checked == AuditEntry.objects.count()
-    head = AuditChainHead.objects.get()
+    head = AuditChainHead.objects.get(pk=1)  # one writer at a time: all on the first chain
     last = AuditEntry.objects.order_by("-seq").first()
     assert (head.seq, head.hash) == (last.seq, last.hash)
     seqs = list(AuditEntry.objects.order_by("seq").values_list("seq", flat=True))
@@ -69,6 +69,14 @@ def test_verify_command_exit_status(org):
         cur.execute("UPDATE common_auditentry SET note = 'x' WHERE seq = 1")
     with pytest.raises(CommandError, match="NOT intact"):
         call_command("audit", "verify")
+
+
+def test_a_cut_off_second_chain_is_reported(org):
+    # Chain 2 as a concurrent writer on PostgreSQL would have left it, then its head removed.
+    AuditChainHead.objects.filter(pk=2).update(seq=1, hash="a" * 64)
+    _checked, problems = audit_verify()
+    assert [(p.lane, p.seq, "removed" in p.problem) for p in problems] == [(2, 1, True)]
+    assert str(problems[0]) == "chain 2, entry #1: the newest entries after #0 were removed"
 
 
 def test_audit_record_refuses_to_run_outside_a_transaction(transactional_db):

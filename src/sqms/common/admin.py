@@ -25,7 +25,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ["seq", "at", "actor_label", "action", "target_label"]
+    list_display = ["id", "lane", "seq", "at", "actor_label", "action", "target_label"]
     list_filter = ["action"]
     search_fields = ["action", "target_label", "actor_label", "note"]
 

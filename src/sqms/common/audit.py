@@ -1,8 +1,10 @@
 """The tamper-evident audit log: recording writes and verifying the chain.
 
 Every service-layer write calls `audit_record` inside its own transaction, so the entry exists if
-and only if the change does. The chain head row is locked while appending: concurrent writers
-append one after another instead of forking the chain.
+and only if the change does. The log is AUDIT_LANES hash chains side by side: a writer locks the
+head of the first chain nobody else holds (PostgreSQL's SKIP LOCKED) and appends there, so
+concurrent transactions append in parallel instead of all waiting for one row, and no chain ever
+forks. On SQLite, where writers take turns anyway, everything goes on chain 1.
 """
 
 from __future__ import annotations
@@ -10,16 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
-from sqms.common.models import AuditChainHead, AuditEntry
+from sqms.common.models import AUDIT_LANES, AuditChainHead, AuditEntry
 
 GENESIS = "0" * 64
 
@@ -99,7 +102,7 @@ def audit_record(
     """Append one entry to the chain; must run inside the caller's transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must be called inside the service's transaction")
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+    head = _lock_a_head()
     user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     if target is not None:
         target_type = target._meta.label_lower
@@ -130,6 +133,7 @@ def audit_record(
         prev_hash=head.hash,
     )
     entry = AuditEntry.objects.create(
+        lane=head.pk,
         seq=seq,
         at=now,
         actor=user,
@@ -150,22 +154,41 @@ def audit_record(
     return entry
 
 
+def _lock_a_head() -> AuditChainHead:
+    heads = AuditChainHead.objects.select_for_update
+    if connection.features.has_select_for_update_skip_locked:
+        free = heads(skip_locked=True).filter(id__lte=AUDIT_LANES).order_by("id").first()
+        if free is not None:
+            return free
+        # Every chain is held: wait for one of them.
+        lane = random.randint(1, AUDIT_LANES)
+    else:
+        lane = 1
+    head, _ = heads().get_or_create(id=lane)
+    return head
+
+
 @dataclass(frozen=True)
 class ChainProblem:
     seq: int
     problem: str
+    lane: int = 1
+
+    def __str__(self) -> str:
+        where = f"entry #{self.seq}" if self.lane == 1 else f"chain {self.lane}, entry #{self.seq}"
+        return f"{where}: {self.problem}"
 
 
 def audit_verify(batch_size: int = 5000) -> tuple[int, list[ChainProblem]]:
-    """Walk the chain in order; return the number of entries checked and every problem found:
+    """Walk each chain in order; return the number of entries checked and every problem found:
     a changed entry (hash mismatch), a removed or inserted one (gap or broken link), or a cut-off
-    tail (the head does not match the last entry)."""
+    tail (the chain's head does not match its last entry)."""
     problems: list[ChainProblem] = []
-    expected_seq = 1
-    prev_hash = GENESIS
     checked = 0
-    last_seq = 0
-    qs = AuditEntry.objects.order_by("seq").values_list(
+    ends: dict[int, tuple[int, str]] = {}  # lane -> (last seq, last hash)
+    lane, expected_seq, prev_hash = 0, 1, GENESIS
+    qs = AuditEntry.objects.order_by("lane", "seq").values_list(
+        "lane",
         "seq",
         "at",
         "actor_id",
@@ -182,6 +205,7 @@ def audit_verify(batch_size: int = 5000) -> tuple[int, list[ChainProblem]]:
     )
     for row in qs.iterator(chunk_size=batch_size):
         (
+            row_lane,
             seq,
             at,
             actor_id,
@@ -196,15 +220,17 @@ def audit_verify(batch_size: int = 5000) -> tuple[int, list[ChainProblem]]:
             stored_prev,
             stored_hash,
         ) = row
+        if row_lane != lane:  # the next chain starts from the beginning
+            lane, expected_seq, prev_hash = row_lane, 1, GENESIS
         checked += 1
         if seq != expected_seq:
             problems.append(
-                ChainProblem(seq, f"entries {expected_seq}..{seq - 1} are missing")
+                ChainProblem(seq, f"entries {expected_seq}..{seq - 1} are missing", lane)
                 if seq > expected_seq
-                else ChainProblem(seq, "sequence number repeated or out of order")
+                else ChainProblem(seq, "sequence number repeated or out of order", lane)
             )
         if stored_prev != prev_hash:
-            problems.append(ChainProblem(seq, "link to the previous entry is broken"))
+            problems.append(ChainProblem(seq, "link to the previous entry is broken", lane))
         digest = _entry_digest(
             seq=seq,
             at=at,
@@ -221,18 +247,23 @@ def audit_verify(batch_size: int = 5000) -> tuple[int, list[ChainProblem]]:
         )
         if digest != stored_hash:
             problems.append(
-                ChainProblem(seq, "content does not match its hash (entry was changed)")
+                ChainProblem(seq, "content does not match its hash (entry was changed)", lane)
             )
         prev_hash = stored_hash
         expected_seq = seq + 1
-        last_seq = seq
-    head = AuditChainHead.objects.filter(id=1).first()
-    if head is not None and (head.seq != last_seq or head.hash != prev_hash):
-        problems.append(
-            ChainProblem(head.seq, f"the newest entries after #{last_seq} were removed")
-            if head.seq > last_seq
-            else ChainProblem(last_seq, "chain head does not match the last entry")
-        )
+        ends[lane] = (seq, stored_hash)
+    for head in AuditChainHead.objects.order_by("id"):
+        last_seq, last_hash = ends.pop(head.pk, (0, GENESIS))
+        if head.seq != last_seq or head.hash != last_hash:
+            problems.append(
+                ChainProblem(
+                    head.seq, f"the newest entries after #{last_seq} were removed", head.pk
+                )
+                if head.seq > last_seq
+                else ChainProblem(last_seq, "chain head does not match the last entry", head.pk)
+            )
+    for lane, (last_seq, _hash) in sorted(ends.items()):
+        problems.append(ChainProblem(last_seq, "this chain has no head", lane))
     return checked, problems
 
 

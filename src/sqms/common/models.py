@@ -14,7 +14,9 @@ class AuditEntry(models.Model):
     the previous entry's hash, and `seq` has no gaps, so a changed, inserted or removed entry is
     found by `sqms audit verify`. Nothing in the product updates or deletes these rows."""
 
-    seq = models.PositiveBigIntegerField(_("sequence"), unique=True)
+    # The chain this entry is on (see AuditChainHead) and its place there, without gaps.
+    lane = models.PositiveSmallIntegerField(_("chain"), default=1)
+    seq = models.PositiveBigIntegerField(_("sequence"))
     at = models.DateTimeField(_("time"), db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -38,17 +40,26 @@ class AuditEntry(models.Model):
     class Meta:
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
-        ordering = ["-seq"]
+        ordering = ["-id"]
         indexes = [models.Index(fields=["target_type", "target_id"])]
+        constraints = [
+            models.UniqueConstraint(fields=["lane", "seq"], name="audit_entry_lane_seq"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.target_type}:{self.target_id}"
 
 
+AUDIT_LANES = 8
+
+
 class AuditChainHead(models.Model):
-    """The single row that holds the chain's last sequence number and hash. Writers lock it, so
-    concurrent transactions append one after the other, and verification can tell that the
-    newest entries were not cut off."""
+    """The head of one of the audit log's chains: its last sequence number and hash. A writer
+    locks a head while it appends, so entries of one chain follow one another; there are
+    AUDIT_LANES chains side by side (each row is one), and a writer takes the first head that
+    nobody holds, so concurrent transactions do not all wait for one row (on SQLite, where
+    writers take turns anyway, everything is on chain 1). Verification walks each chain and
+    compares its end with its head, so cut-off newest entries are found on every chain."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.PositiveBigIntegerField(default=0)
@@ -57,11 +68,13 @@ class AuditChainHead(models.Model):
     class Meta:
         verbose_name = _("audit chain head")
         constraints = [
-            models.CheckConstraint(condition=models.Q(id=1), name="audit_head_singleton")
+            models.CheckConstraint(
+                condition=models.Q(id__gte=1, id__lte=AUDIT_LANES), name="audit_head_lanes"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"audit chain at #{self.seq}"
+        return f"audit chain {self.pk} at #{self.seq}"
 
 
 def new_revision() -> int:

@@ -18,7 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         checked, problems = audit_verify()
         for p in problems:
-            self.stderr.write(f"entry #{p.seq}: {p.problem}")
+            self.stderr.write(str(p))
         if problems:
             raise CommandError(
                 f"audit log is NOT intact: {len(problems)} problem(s) in {checked} entries"
