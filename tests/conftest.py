@@ -37,11 +37,12 @@ PASSWORD = "correct horse battery staple 42"
 def _no_built_calendars_from_other_tests():
     # Each test's database is rolled back, revisions included; calendars built in one test
     # must not serve the next.
+    from sqms.common import memo
     from sqms.common.calendars import forget_built_calendars
-    from sqms.common.memo import forget
 
     forget_built_calendars()
-    forget()  # what sqms.common.memo remembered in the last test's (rolled-back) database
+    memo.forget()  # what sqms.common.memo remembered in the last test's (rolled-back) database
+    memo.end_request()  # a test's response that was never closed leaves its request open
 
 
 @dataclass

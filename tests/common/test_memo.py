@@ -22,7 +22,7 @@ BODY = {
 
 def _another_process_changes_something() -> None:
     """What another process's bump looks like from here: only the row in the database moves."""
-    ConfigRevision.objects.filter(pk=1).update(value=memo.current_revision() + 1)
+    ConfigRevision.objects.update_or_create(pk=1, defaults={"value": memo.current_revision() + 1})
 
 
 def test_a_value_is_loaded_once_per_revision(db):

@@ -128,10 +128,11 @@ def _request_started(**kwargs: Any) -> None:
     _LOCAL.revision = None
 
 
-def _request_finished(**kwargs: Any) -> None:
+def end_request(**kwargs: Any) -> None:
+    """The request of this thread is over (Django's request_finished; tests call it too)."""
     _LOCAL.in_request = False
     _LOCAL.revision = None
 
 
 request_started.connect(_request_started, dispatch_uid="memo-request-started")
-request_finished.connect(_request_finished, dispatch_uid="memo-request-finished")
+request_finished.connect(end_request, dispatch_uid="memo-request-finished")

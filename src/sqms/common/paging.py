@@ -6,7 +6,7 @@ rows. With a million complaints both cost more than the page itself. Here:
   the whole list, counted without a count query;
 - a longer list is counted up to a cap (SQMS_LIST_COUNT_CAP, 10,000): beyond it the page says
   "more than 10,000" (the API says `count_exact: false`) — narrow the filter;
-- a page's rows are then fetched by their ids alone, with the list's joins.
+- a page's rows are then fetched by their ids alone, with the list's joins and its only()/defer().
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ class Window:
             return []
         found = self.queryset.model._default_manager.filter(pk__in=ids)
         found.query.select_related = self.queryset.query.select_related
+        found.query.deferred_loading = self.queryset.query.deferred_loading  # .only()/.defer()
         by_id = {obj.pk: obj for obj in found}
         return [by_id[i] for i in ids if i in by_id]
 
