@@ -227,7 +227,7 @@ def read_targets(
                 "list_filtered",
                 [
                     f"/complaints/?status=open&unit={region['id']}&category=service"
-                    f"&from={three_months}"
+                    f"&received_from={three_months}"
                 ],
                 session_headers,
             ),

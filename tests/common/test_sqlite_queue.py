@@ -95,3 +95,26 @@ def test_checkpoints_run_beside_the_commits(handler, tmp_path):
         time.sleep(0.05)
     assert path.stat().st_size >= 50 * 4000
     conn.close()
+
+
+def test_the_checkpoint_thread_keeps_the_planner_statistics(handler, tmp_path, monkeypatch):
+    import time
+
+    from sqms.common.sqlite import base
+
+    monkeypatch.setattr(base, "ANALYZE_FIRST_S", 0)
+    conn = handler.create_connection("default")
+    conn.ensure_connection()
+    cur = conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("CREATE TABLE t (x INTEGER)")
+    cur.execute("CREATE INDEX t_x ON t (x)")
+    cur.executemany("INSERT INTO t VALUES (?)", [(i % 7,) for i in range(500)])
+    deadline = time.monotonic() + 5
+    stats: list = []
+    while not stats and time.monotonic() < deadline:
+        time.sleep(0.1)
+        exists = cur.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchall()
+        stats = cur.execute("SELECT idx, stat FROM sqlite_stat1").fetchall() if exists else []
+    assert ("t_x", "500 72") in stats
+    conn.close()

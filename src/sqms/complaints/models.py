@@ -275,10 +275,19 @@ class Complaint(models.Model):
                 name="complaint_open_by_deadline",
             ),
             models.Index(fields=["status", "next_deadline"]),
-            # Counting a subtree's open complaints reads this index alone: the scope's unit ids
-            # are checked on it without visiting the rows.
+            # Counting and listing a subtree's open complaints reads this index alone: the
+            # scope's unit ids, the category and the date filters are checked on it, and the
+            # list's order taken from it, without visiting the rows.
             models.Index(
-                fields=["status", "unit", "responsible_unit"], name="complaint_status_units"
+                fields=[
+                    "status",
+                    "unit",
+                    "responsible_unit",
+                    "category",
+                    "received_at",
+                    "next_deadline",
+                ],
+                name="complaint_status_units_filters",
             ),
             models.Index(fields=["received_at"]),
             models.Index(fields=["staff", "substantiated"]),

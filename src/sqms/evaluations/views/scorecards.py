@@ -4,6 +4,8 @@ department's decisions and manual entries, and the scorecard in Excel. Every doo
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -109,6 +111,22 @@ def _errors(request: HttpRequest, exc: DomainError) -> None:
         messages.error(request, exc.message)
 
 
+def _carry_out(
+    request: HttpRequest, card_id: int, action: Callable[[], object], done: str
+) -> HttpResponse:
+    """Run a scorecard action and go back to the scorecard: its refusals as messages (a
+    missing right stays a 403), else `done`."""
+    try:
+        action()
+    except DomainError as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
+        _errors(request, exc)
+    else:
+        messages.success(request, done)
+    return redirect("evaluations:scorecard", scorecard_id=card_id)
+
+
 @scoped
 @require_POST
 def appeal_post(request: HttpRequest, line_id: int) -> HttpResponse:
@@ -120,15 +138,16 @@ def appeal_post(request: HttpRequest, line_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Say why the line is wrong."))
         return redirect("evaluations:scorecard", scorecard_id=card.pk)
-    try:
-        services.appeal_file(actor=request.user, line=line, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
-    except DomainError as exc:
-        if isinstance(exc, PermissionDenied):
-            raise
-        _errors(request, exc)
-    else:
-        messages.success(request, _("Your appeal was filed."))
-    return redirect("evaluations:scorecard", scorecard_id=card.pk)
+    return _carry_out(
+        request,
+        card.pk,
+        lambda: services.appeal_file(
+            actor=request.user,  # type: ignore[arg-type]
+            line=line,
+            reason=form.cleaned_data["reason"],
+        ),
+        _("Your appeal was filed."),
+    )
 
 
 @scoped
@@ -143,21 +162,18 @@ def appeal_decide(request: HttpRequest, appeal_id: int) -> HttpResponse:
         messages.error(request, _("Give the reason for the decision."))
         return redirect("evaluations:scorecard", scorecard_id=card.pk)
     d = form.cleaned_data
-    try:
-        services.appeal_decide(
+    return _carry_out(
+        request,
+        card.pk,
+        lambda: services.appeal_decide(
             actor=request.user,  # type: ignore[arg-type]
             appeal=appeal,
             upheld=d["upheld"],
             decision=d["decision"],
             points=d["points"],
-        )
-    except DomainError as exc:
-        if isinstance(exc, PermissionDenied):
-            raise
-        _errors(request, exc)
-    else:
-        messages.success(request, _("The appeal was decided."))
-    return redirect("evaluations:scorecard", scorecard_id=card.pk)
+        ),
+        _("The appeal was decided."),
+    )
 
 
 @scoped
@@ -169,21 +185,18 @@ def manual_post(request: HttpRequest, scorecard_id: int) -> HttpResponse:
         messages.error(request, _("Enter the points and a justification."))
         return redirect("evaluations:scorecard", scorecard_id=card.pk)
     d = form.cleaned_data
-    try:
-        services.scorecard_manual_set(
+    return _carry_out(
+        request,
+        card.pk,
+        lambda: services.scorecard_manual_set(
             actor=request.user,  # type: ignore[arg-type]
             card=card,
             component=d["component"],
             points=d["points"],
             justification=d["justification"],
-        )
-    except DomainError as exc:
-        if isinstance(exc, PermissionDenied):
-            raise
-        _errors(request, exc)
-    else:
-        messages.success(request, _("Manual points recorded."))
-    return redirect("evaluations:scorecard", scorecard_id=card.pk)
+        ),
+        _("Manual points recorded."),
+    )
 
 
 urlpatterns: list[URLPattern] = [
