@@ -16,17 +16,28 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
+def default_workers() -> int:
+    """Two processes per core: one can wait on the database while the other computes."""
+    return max(2, 2 * (os.cpu_count() or 1))
+
+
 class Command(BaseCommand):
     help = "Serve SQMS: gunicorn on HOST:PORT plus the background worker."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("SQMS_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        # Processes, not threads: a request is mostly Python, and threads of one process take
+        # turns on its interpreter lock. A thread holding SQLite's write lock then waits for
+        # the others' turns, every writer behind it waits too, and at 8 clients intake ran at
+        # 120/s with 4 threads against 190/s with 1 (bench/README.md, session 4).
         parser.add_argument(
-            "--workers", type=int, default=int(os.environ.get("SQMS_WEB_WORKERS", "2"))
+            "--workers",
+            type=int,
+            default=int(os.environ.get("SQMS_WEB_WORKERS", str(default_workers()))),
         )
         parser.add_argument(
-            "--threads", type=int, default=int(os.environ.get("SQMS_WEB_THREADS", "4"))
+            "--threads", type=int, default=int(os.environ.get("SQMS_WEB_THREADS", "1"))
         )
         parser.add_argument("--no-worker", action="store_true", help="do not start the Huey worker")
 
