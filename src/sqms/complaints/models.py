@@ -275,6 +275,17 @@ class Complaint(models.Model):
                 name="complaint_open_by_deadline",
             ),
             models.Index(fields=["status", "next_deadline"]),
+            # The other half of a subtree's open list, the complaints routed to its units (a
+            # filter by unit is "arose there OR is handled there"): without it SQLite took the
+            # responsible unit's every complaint of the period and checked each row, 35 ms of a
+            # filtered list over a million complaints instead of 3.
+            models.Index(
+                fields=["responsible_unit", "received_at", "category", "next_deadline"],
+                condition=models.Q(
+                    status__in=["received", "assigned", "investigating", "replied", "follow_up"]
+                ),
+                name="complaint_open_by_responsible",
+            ),
             # Counting and listing a subtree's open complaints reads this index alone: the
             # scope's unit ids, the category and the date filters are checked on it, and the
             # list's order taken from it, without visiting the rows.
