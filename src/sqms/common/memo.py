@@ -108,8 +108,6 @@ def forget() -> None:
 
 
 def _on_change(sender: Any, **kwargs: Any) -> None:
-    if kwargs.get("raw"):
-        return  # loaddata writes rows as they are; whoever loads bumps once at the end
     fields = kwargs.get("update_fields")
     if fields and set(fields) <= _UNWATCHED_FIELDS:
         return

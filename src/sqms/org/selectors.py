@@ -57,10 +57,8 @@ def access_for(user: AnyUser) -> Access:
     cached = getattr(user, "_sqms_access", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    superuser = user.is_superuser
-    staff_id = user.staff_id  # type: ignore[union-attr]
+    access = Access(superuser=user.is_superuser, staff_id=user.staff_id)  # type: ignore[union-attr]
     grants = memo("grants", user.pk, lambda: _grant_paths(user.pk))
-    access = Access(superuser=superuser, staff_id=staff_id)
     for role, path in grants:
         for cap in ROLE_CAPS.get(role, ()):
             access.paths.setdefault(cap, set()).add(path)
