@@ -170,9 +170,9 @@ def api_client(client):  # type: ignore[no-untyped-def]
                 f"/api/v1{path}", body, content_type="application/json", **self._headers()
             )
 
-        def raw_post(self, path: str, data: str):  # type: ignore[no-untyped-def]
+        def raw_post(self, path: str, data: str | bytes, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
             return client.post(
-                f"/api/v1{path}", data, content_type="application/json", **self._headers()
+                f"/api/v1{path}", data, content_type="application/json", **self._headers(headers)
             )
 
     return ApiClient()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from sqms.common.api import BearerToken, Session, install_handlers
+from sqms.common.api import BearerToken, JsonBody, Session, install_handlers
 from sqms.complaints.api import router as complaints_router
 from sqms.evaluations.api import router as evaluations_router
 from sqms.inspections.api import router as inspections_router
@@ -23,6 +23,7 @@ api = NinjaAPI(
     ),
     auth=[BearerToken(), Session()],
     urls_namespace="api",
+    parser=JsonBody(),
 )
 install_handlers(api)
 api.add_router("/org", org_router)

@@ -114,13 +114,33 @@ def test_a_failed_creation_leaves_its_idempotency_key_unused(api_client, people,
     assert good.status_code == 201
 
 
-@pytest.mark.parametrize("raw", ['{"channel": "api", "unit": ', "not json at all"])
-def test_unparsable_json_is_a_400_problem(api_client, people, pack, raw):
+@pytest.mark.parametrize(
+    ("raw", "where"),
+    [
+        ('{"channel": "api", "unit": ', "a value was expected at line 1, column 28"),
+        ("not json at all", "a value was expected at line 1, column 1"),
+        ('{"channel": "api",}', "a name in double quotes was expected at line 1, column 19"),
+        ('{"unit" "S001"}', "a colon was expected at line 1, column 9"),
+        ("{} {}", "there is more after the JSON value at line 1, column 4"),
+        (b'{"description": "\xff"}', "byte 18 is not UTF-8"),
+    ],
+)
+def test_unparsable_json_is_a_400_problem_that_says_where(api_client, people, pack, raw, where):
     api = api_client.as_user(people.store)
     before = world()
     body = problem(api.raw_post("/complaints", raw), 400)
-    assert body["title"] == "Cannot parse request body"
+    assert body["type"] == "urn:sqms:error:unparsable_body"
+    assert body["title"] == "The request body is not valid JSON"
+    assert body["errors"] == [{"loc": ["body"], "msg": where}]
     assert world() == before
+
+
+def test_unparsable_json_is_explained_in_chinese_too(api_client, people, pack):
+    api = api_client.as_user(people.store)
+    resp = api.raw_post("/complaints", '{"unit" "S001"}', headers={"Accept-Language": "zh-hans"})
+    body = problem(resp, 400)
+    assert body["title"] == "请求正文不是有效的 JSON"
+    assert body["errors"] == [{"loc": ["body"], "msg": "第 1 行第 9 列：此处应有冒号"}]
 
 
 @pytest.mark.parametrize("raw", ['["a", "list"]', "{}", '"a string"'])

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.pagination import PaginationBase
+from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 from pydantic import BaseModel
 
@@ -53,6 +54,47 @@ class Session(APIKeyCookie):
         if user is not None and user.is_authenticated and user.is_active:
             return user
         return None
+
+
+class UnparsableBody(Exception):
+    """The request body is not JSON; `where` says where the parser gave up."""
+
+    def __init__(self, where: str) -> None:
+        super().__init__(where)
+        self.where = where
+
+
+class JsonBody(Parser):
+    """ninja's JSON parser, failing with UnparsableBody (ninja wraps any failure as an English
+    400 without details; the handler below turns this one into a translated problem)."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        try:
+            return json.loads(request.body)
+        except UnicodeDecodeError as e:
+            raise UnparsableBody(_("byte %(pos)d is not UTF-8") % {"pos": e.start + 1}) from e
+        except json.JSONDecodeError as e:
+            raise UnparsableBody(
+                _("%(error)s at line %(line)d, column %(column)d")
+                % {"error": _json_reason(e.msg), "line": e.lineno, "column": e.colno}
+            ) from e
+
+
+def _json_reason(msg: str) -> str:
+    # The json module's reasons, in the user's language where we know them.
+    reasons = {
+        "Expecting value": _("a value was expected"),
+        "Expecting ',' delimiter": _("a comma was expected"),
+        "Expecting ':' delimiter": _("a colon was expected"),
+        "Expecting property name enclosed in double quotes": _(
+            "a name in double quotes was expected"
+        ),
+        "Unterminated string starting at": _("a string is not closed"),
+        "Extra data": _("there is more after the JSON value"),
+        "Invalid control character at": _("a string holds a control character"),
+        "Invalid \\escape": _("a string holds an invalid escape"),
+    }
+    return str(reasons.get(msg, msg))
 
 
 def problem(
@@ -112,6 +154,14 @@ def install_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if isinstance(exc.__cause__, UnparsableBody):
+            return problem(
+                400,
+                _("The request body is not valid JSON"),
+                detail=_("Send the fields as one JSON object; see errors."),
+                errors=[FieldError(loc=["body"], msg=exc.__cause__.where)],
+                type_="urn:sqms:error:unparsable_body",
+            )
         return problem(exc.status_code, str(exc.message))
 
     @api.exception_handler(Http404)
