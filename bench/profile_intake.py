@@ -151,11 +151,17 @@ def main(argv: list[str] | None = None) -> int:
     for k, n in kinds.most_common():
         print(f"  {n:>3}  {k}")
 
-    t0 = time.perf_counter()
+    took = []
     for i in range(1, args.n + 1):
+        t0 = time.perf_counter()
         post(10_000 + i)
-    plain = (time.perf_counter() - t0) / args.n * 1000
-    print(f"\n{args.n} requests in-process: {plain:.1f} ms per request, wall clock")
+        took.append((time.perf_counter() - t0) * 1000)
+    took.sort()
+    print(
+        f"\n{args.n} requests in-process: {sum(took) / len(took):.1f} ms per request, wall clock"
+        f" (median {took[len(took) // 2]:.2f}, fastest tenth {took[len(took) // 10]:.2f} ms:"
+        " the median is the figure to compare on a noisy machine)"
+    )
 
     pieces = Pieces()
     pieces.install()
