@@ -27,6 +27,7 @@ from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 from pydantic import BaseModel
 
+from sqms.common import rows
 from sqms.common.errors import DomainError, FieldError
 from sqms.common.models import IdempotencyRecord
 from sqms.common.paging import Window
@@ -270,7 +271,7 @@ def idempotent(
     digest = _payload_digest(request, payload)
     user = request.user
     horizon = timezone.now() - dt.timedelta(hours=settings.SQMS_IDEMPOTENCY_HOURS)
-    existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    existing = rows.get_by(IdempotencyRecord, user_id=user.pk, key=key)
     expired = existing is not None and existing.created_at < horizon
     if existing is not None and not expired:
         return _replay(existing, digest, status)
@@ -280,14 +281,16 @@ def idempotent(
                 # The worker purges expired keys hourly; one met here is free again.
                 IdempotencyRecord.objects.filter(pk=existing.pk).delete()  # type: ignore[union-attr]
             body = out.from_orm(create()).model_dump_json(by_alias=True)
-            IdempotencyRecord.objects.create(
-                user=user,
-                key=key,
-                request_digest=digest,
-                method=request.method or "POST",
-                path=request.path,
-                status=status,
-                body=body,
+            rows.insert(
+                IdempotencyRecord(
+                    user=user,
+                    key=key,
+                    request_digest=digest,
+                    method=request.method or "POST",
+                    path=request.path,
+                    status=status,
+                    body=body,
+                )
             )
     except IntegrityError:
         winner = IdempotencyRecord.objects.filter(user=user, key=key).first()

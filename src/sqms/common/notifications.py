@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sqms.common import clock
+from sqms.common import rows as saved_rows
 from sqms.common.models import Notification
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ def notify(*, users: Iterable[object], title: str, body: str = "", url: str = ""
         email = getattr(user, "email", "")
         if email:
             recipients.append(email)
-    Notification.objects.bulk_create(rows)
+    saved_rows.insert_all(rows)
     if recipients:
         transaction.on_commit(lambda: _send_email(recipients, title, body, url))
     return len(rows)

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sqms.common import rows
 from sqms.common.audit import audit_record
 from sqms.common.calendars import working_calendar
 from sqms.common.clock import as_of
@@ -123,7 +124,7 @@ def _event(
     public: bool = False,
     at: dt.datetime | None = None,
 ) -> ComplaintEvent:
-    return ComplaintEvent.objects.create(
+    event = ComplaintEvent(
         complaint=complaint,
         at=at or current_time(),
         actor=actor if actor is not None and actor.is_authenticated else None,
@@ -133,6 +134,8 @@ def _event(
         data=data or {},
         public=public,
     )
+    rows.insert(event)
+    return event
 
 
 def _audit(
@@ -494,7 +497,7 @@ def complaint_create(
         for _attempt in range(5):
             try:
                 with transaction.atomic():
-                    complaint = Complaint.objects.create(
+                    complaint = Complaint(
                         ref=_new_ref(received),
                         channel=data.channel,
                         received_at=received,
@@ -517,21 +520,24 @@ def complaint_create(
                         created_by=actor if actor is not None and actor.is_authenticated else None,
                         next_deadline=min((d for _k, _t, d in deadlines), default=None),
                     )
+                    rows.insert(complaint)
                     break
             except IntegrityError:
                 continue  # the tracking code collided; draw another
         else:  # pragma: no cover - five collisions in a space of 32**8
             raise DomainError(code="ref_exhausted", message=_("Try again."), status=503)
-        SlaClock.objects.bulk_create(
-            SlaClock(
-                complaint=complaint,
-                kind=kind,
-                target_amount=t.amount,
-                target_unit=t.unit.value,
-                started_at=received,
-                deadline=deadline,
-            )
-            for kind, t, deadline in deadlines
+        rows.insert_all(
+            [
+                SlaClock(
+                    complaint=complaint,
+                    kind=kind,
+                    target_amount=t.amount,
+                    target_unit=t.unit.value,
+                    started_at=received,
+                    deadline=deadline,
+                )
+                for kind, t, deadline in deadlines
+            ]
         )
         _event(
             complaint,
@@ -1294,7 +1300,7 @@ def _sweep(now: dt.datetime) -> SweepResult:
     share = Decimal(r.warn_share)
     step = dt.timedelta(hours=float(r.escalation_step_hours))
     horizon = now + dt.timedelta(days=8)
-    rows = SlaClock.objects.filter(
+    running = SlaClock.objects.filter(
         stopped_at__isnull=True,
         deadline__isnull=False,
         deadline__lte=horizon,
@@ -1304,7 +1310,7 @@ def _sweep(now: dt.datetime) -> SweepResult:
     # window that were not warned yet.
     due = [
         pk
-        for pk, deadline, warned_at, amount, unit, done in rows.iterator(chunk_size=2000)
+        for pk, deadline, warned_at, amount, unit, done in running.iterator(chunk_size=2000)
         if (deadline <= now and not done)
         or (warned_at is None and deadline - now <= _window(amount, unit, share))
     ]

@@ -1,0 +1,231 @@
+"""Saving rows on the hot write paths with statements that Django compiled once.
+
+`Model.save()` builds its INSERT anew on every call: the compiler quotes each column, asks each
+field for its placeholder and assembles the text, which costs more than running the statement.
+`insert(obj)` does what `save()` does for a new row of a plain model (pre-save values, the
+database preparation of each value, the pk returned, the save signals, `_state`), but reuses the
+SQL text that Django's own compiler produced the first time for that model and database. Values
+are always bound parameters; no SQL text is ever made from a value.
+
+Anything the cached text cannot express falls back to `obj.save()`: a value that is an
+expression (F(), Now(), a database default), a field with its own placeholder, a model with
+parents (multi-table inheritance) or with columns the database returns besides the pk.
+`update(obj, fields)` is the same for `save(update_fields=...)` of an existing row, and
+`get_by(Model, field=value, ...)` for `filter(...).first()` on exact values of unique columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from django.db import DatabaseError, connections, router
+from django.db.models import Model, Q
+from django.db.models.signals import post_save, pre_save
+from django.db.models.sql import InsertQuery, UpdateQuery
+from django.db.transaction import TransactionManagementError
+
+M = TypeVar("M", bound=Model)
+
+# (model, alias) -> (fields, SQL); None when the model must go through save().
+_SELECTS: dict[tuple[type[Model], str, tuple[str, ...], bool], tuple[Any, ...]] = {}
+_INSERTS: dict[tuple[type[Model], str], tuple[list[Any], str] | None] = {}
+_UPDATES: dict[tuple[type[Model], str, tuple[str, ...]], tuple[list[Any], str] | None] = {}
+
+
+def _is_expression(value: Any) -> bool:
+    return hasattr(value, "resolve_expression")
+
+
+def _plain(model: type[Model]) -> bool:
+    meta = model._meta
+    return (
+        not meta.parents
+        and not meta.order_with_respect_to
+        and meta.auto_field is not None
+        and list(meta.db_returning_fields) == [meta.pk]
+        and not any(hasattr(f, "get_placeholder") for f in meta.local_concrete_fields)
+    )
+
+
+def _insert_statement(obj: Model, alias: str) -> tuple[list[Any], str] | None:
+    model = type(obj)
+    key = (model, alias)
+    if key not in _INSERTS:
+        if not _plain(model):
+            _INSERTS[key] = None
+        else:
+            meta = model._meta
+            fields = [
+                f
+                for f in meta.local_concrete_fields
+                if not f.generated and f is not meta.auto_field
+            ]
+            query = InsertQuery(model)
+            query.insert_values(fields, [obj])
+            compiler = query.get_compiler(using=alias)
+            compiler.returning_fields = [meta.pk]
+            ((sql, _params),) = compiler.as_sql()
+            _INSERTS[key] = (fields, sql)
+    return _INSERTS[key]
+
+
+def insert(obj: Model, *, using: str | None = None) -> Model:
+    """Save a new `obj` (no pk yet) as one INSERT … RETURNING its pk; return it."""
+    model = type(obj)
+    alias = using or router.db_for_write(model, instance=obj)
+    statement = _insert_statement(obj, alias) if obj.pk is None else None
+    if statement is None:
+        obj.save(force_insert=True, using=alias)
+        return obj
+    fields, sql = statement
+    obj._prepare_related_fields_for_save(operation_name="save")
+    pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=None)
+    connection = connections[alias]
+    values = [f.pre_save(obj, True) for f in fields]
+    if any(_is_expression(v) for v in values):
+        # save() would send pre_save again: send nothing twice, let it compile this one.
+        _save_compiled(obj, alias)
+        return obj
+    params = [
+        f.get_db_prep_save(v, connection=connection) for f, v in zip(fields, values, strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:  # pragma: no cover - RETURNING always answers for a plain INSERT
+        raise DatabaseError(f"INSERT INTO {model._meta.db_table} returned no row")
+    setattr(obj, model._meta.pk.attname, row[0])
+    obj._state.adding = False
+    obj._state.db = alias
+    post_save.send(
+        sender=model, instance=obj, created=True, update_fields=None, raw=False, using=alias
+    )
+    return obj
+
+
+def _save_compiled(obj: Model, alias: str) -> None:
+    # The rest of save() after its pre_save signal: Django compiles this INSERT itself.
+    model = type(obj)
+    obj._save_table(cls=model, force_insert=True, using=alias)
+    obj._state.adding = False
+    obj._state.db = alias
+    post_save.send(
+        sender=model, instance=obj, created=True, update_fields=None, raw=False, using=alias
+    )
+
+
+BULK_FROM = 20
+
+
+def insert_all(objs: Sequence[Model], *, using: str | None = None) -> list[Model]:
+    """`insert` each of `objs`, in order; from BULK_FROM rows on, one bulk_create (one statement
+    compiled for many rows costs less than many cached ones)."""
+    if len(objs) >= BULK_FROM:
+        return type(objs[0])._base_manager.using(using).bulk_create(objs)  # type: ignore[return-value]
+    return [insert(obj, using=using) for obj in objs]
+
+
+def get_by(
+    model: type[M], *, for_update: bool = False, using: str | None = None, **exact: Any
+) -> M | None:
+    """`model.objects.filter(**exact).first()` without the ORDER BY, for a lookup that matches at
+    most one row (a pk or a unique set of columns), with `select_for_update()` if asked. The
+    values must be plain column values (pks, not instances); None (which would need IS NULL)
+    goes through the ORM."""
+    if using is None:
+        using = router.db_for_write(model) if for_update else router.db_for_read(model)
+    manager = model._base_manager.using(using)
+    names = tuple(sorted(exact))
+    if any(exact[n] is None for n in names):
+        qs = manager.filter(**exact)
+        return (qs.select_for_update() if for_update else qs).first()
+    key = (model, using, names, for_update)
+    if key not in _SELECTS:
+        qs = manager.filter(**exact)
+        if for_update:
+            qs = qs.select_for_update()
+        compiler = qs[:1].query.get_compiler(using=using)
+        sql, _params = compiler.as_sql()
+        selected = [expr for expr, _sql, _alias in compiler.select]
+        columns = [expr.target.attname for expr in selected]
+        converters = [
+            (i, convert, expr)
+            for i, (funcs, expr) in compiler.get_converters(selected).items()
+            for convert in funcs
+        ]
+        lookups = [model._meta.get_field(n) for n in names]
+        _SELECTS[key] = (lookups, columns, converters, sql)
+    lookups, columns, converters, sql = _SELECTS[key]
+    connection = connections[using]
+    if for_update and connection.get_autocommit():
+        raise TransactionManagementError(
+            "select_for_update cannot be used outside of a transaction."
+        )
+    params = [
+        f.get_db_prep_value(f.get_prep_value(exact[n]), connection, prepared=True)
+        for f, n in zip(lookups, names, strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for i, convert, expr in converters:
+        values[i] = convert(values[i], expr, connection)
+    return model.from_db(using, columns, values)
+
+
+def _update_statement(
+    obj: Model, alias: str, names: tuple[str, ...]
+) -> tuple[list[Any], str] | None:
+    model = type(obj)
+    key = (model, alias, names)
+    if key not in _UPDATES:
+        meta = model._meta
+        fields = [meta.get_field(n) for n in names]
+        if meta.parents or any(
+            hasattr(f, "get_placeholder") or f.primary_key or f.generated or not f.concrete
+            for f in fields
+        ):
+            _UPDATES[key] = None
+        else:
+            query = UpdateQuery(model)
+            query.add_update_fields([(f, None, getattr(obj, f.attname)) for f in fields])
+            query.add_q(Q(pk=obj.pk))
+            sql, _params = query.get_compiler(using=alias).as_sql()
+            _UPDATES[key] = (fields, sql)
+    return _UPDATES[key]
+
+
+def update(obj: Model, fields: Sequence[str], *, using: str | None = None) -> None:
+    """`obj.save(update_fields=fields)` for a row that exists: one UPDATE … WHERE pk, raising
+    DatabaseError when no row matched, as save() does."""
+    model = type(obj)
+    alias = using or obj._state.db or router.db_for_write(model, instance=obj)
+    statement = _update_statement(obj, alias, tuple(fields))
+    if statement is None or any(_is_expression(getattr(obj, n)) for n in fields):
+        obj.save(update_fields=fields, using=alias)
+        return
+    columns, sql = statement
+    update_fields = frozenset(fields)
+    pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=update_fields)
+    connection = connections[alias]
+    values = [f.pre_save(obj, False) for f in columns]
+    params = [
+        f.get_db_prep_save(v, connection=connection) for f, v in zip(columns, values, strict=True)
+    ]
+    params.append(model._meta.pk.get_db_prep_value(obj.pk, connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if cursor.rowcount != 1:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+    post_save.send(
+        sender=model,
+        instance=obj,
+        created=False,
+        update_fields=update_fields,
+        raw=False,
+        using=alias,
+    )

@@ -1,0 +1,179 @@
+"""Rows saved and read with statements Django compiled once (sqms.common.rows) are the rows that
+save() and filter().first() would have written and read: the same columns and values, the
+same signals, the same errors; values are bound, never spliced into the SQL."""
+
+import datetime as dt
+
+import pytest
+from django.db import DatabaseError, connection
+from django.db.models import F
+from django.db.models.functions import Now
+from django.db.models.signals import post_save, pre_save
+from django.forms.models import model_to_dict
+from django.test.utils import CaptureQueriesContext
+
+from sqms.common import rows
+from sqms.common.models import AuditChainHead, AuditEntry, IdempotencyRecord, Notification
+from sqms.org.models import User
+from tests.conftest import make_user
+
+AT = dt.datetime(2026, 6, 9, 10, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def user(db) -> User:
+    return make_user("rows", None, None)
+
+
+def _entry(**over) -> AuditEntry:  # type: ignore[no-untyped-def]
+    values = {
+        "lane": 3,
+        "seq": 41,
+        "at": AT,
+        "actor_label": "system",
+        "action": "create",
+        "target_type": "complaints.complaint",
+        "target_id": "7",
+        "before": None,
+        "after": {"unit": "S1", "说明": ["a", 1, None, {"x": 1.5}]},
+        "prev_hash": "0" * 64,
+        "hash": "a" * 64,
+    }
+    return AuditEntry(**{**values, **over})
+
+
+def _stored(obj) -> dict:  # type: ignore[no-untyped-def]
+    fresh = type(obj).objects.get(pk=obj.pk)
+    return {k: v for k, v in model_to_dict(fresh).items() if k != "id"}
+
+
+def test_an_insert_stores_what_save_stores(user):
+    by_save = _entry(actor=user)
+    by_save.save()
+    by_insert = rows.insert(_entry(actor=user, seq=42, hash="b" * 64))
+    assert by_insert.pk is not None and by_insert.pk != by_save.pk
+    assert not by_insert._state.adding and by_insert._state.db == "default"
+    assert _stored(by_insert) == {**_stored(by_save), "seq": 42, "hash": "b" * 64}
+    assert AuditEntry.objects.get(pk=by_insert.pk).after == {
+        "unit": "S1",
+        "说明": ["a", 1, None, {"x": 1.5}],
+    }
+
+
+def test_an_insert_is_one_statement_and_fills_auto_now_add(user):
+    record = IdempotencyRecord(user=user, key="k", method="POST", path="/p", request_digest="d")
+    with CaptureQueriesContext(connection) as ctx:
+        rows.insert(record)
+    assert len(ctx.captured_queries) == 1
+    assert ctx.captured_queries[0]["sql"].upper().startswith("INSERT")
+    assert record.created_at is not None
+    assert IdempotencyRecord.objects.get(pk=record.pk).created_at == record.created_at
+
+
+def test_values_are_bound_not_spliced(user):
+    title = "x'); DELETE FROM common_notification; --"
+    note = rows.insert(Notification(user=user, at=AT, title=title, body="%s %% ?"))
+    stored = Notification.objects.get(pk=note.pk)
+    assert (stored.title, stored.body) == (title, "%s %% ?")
+
+
+def test_an_insert_sends_the_save_signals_once(user):
+    seen: list[tuple[str, bool | None]] = []
+
+    def pre(sender, instance, **kw):  # type: ignore[no-untyped-def]
+        seen.append(("pre", None))
+
+    def post(sender, instance, created, **kw):  # type: ignore[no-untyped-def]
+        seen.append(("post", created))
+        assert instance.pk is not None
+
+    pre_save.connect(pre, sender=Notification)
+    post_save.connect(post, sender=Notification)
+    try:
+        rows.insert(Notification(user=user, at=AT, title="t"))
+        rows.insert(Notification(user=user, at=Now(), title="an expression goes through save()"))
+    finally:
+        pre_save.disconnect(pre, sender=Notification)
+        post_save.disconnect(post, sender=Notification)
+    assert seen == [("pre", None), ("post", True), ("pre", None), ("post", True)]
+
+
+def test_an_expression_value_is_left_to_the_orm(user):
+    note = rows.insert(Notification(user=user, at=Now(), title="now"))
+    assert Notification.objects.get(pk=note.pk).at is not None
+
+
+def test_an_unsaved_related_object_is_refused_as_save_refuses_it():
+    with pytest.raises(ValueError, match="unsaved related object"):
+        rows.insert(Notification(user=User(username="ghost"), at=AT, title="t"))
+
+
+def test_insert_all_gives_each_row_its_pk_in_one_statement_from_the_bulk_size(user):
+    few = rows.insert_all([Notification(user=user, at=AT, title=f"few {i}") for i in range(3)])
+    assert all(n.pk for n in few)
+    many = [Notification(user=user, at=AT, title=f"many {i}") for i in range(rows.BULK_FROM)]
+    with CaptureQueriesContext(connection) as ctx:
+        saved = rows.insert_all(many)
+    assert len([q for q in ctx.captured_queries if "INSERT" in q["sql"].upper()]) == 1
+    assert sorted(Notification.objects.filter(title__startswith="many").values_list("title")) == (
+        sorted((n.title,) for n in saved)
+    )
+
+
+def test_an_update_writes_only_the_named_columns(db):
+    head = AuditChainHead.objects.get(pk=2)
+    stale = AuditChainHead.objects.get(pk=2)
+    head.seq, head.hash = 5, "c" * 64
+    with CaptureQueriesContext(connection) as ctx:
+        rows.update(head, ["seq", "hash"])
+    assert len(ctx.captured_queries) == 1
+    fresh = AuditChainHead.objects.get(pk=2)
+    assert (fresh.seq, fresh.hash) == (5, "c" * 64)
+    assert AuditChainHead.objects.get(pk=3).seq == stale.seq  # another row is untouched
+    stale.hash = "d" * 64
+    rows.update(stale, ["hash"])
+    assert AuditChainHead.objects.get(pk=2).seq == 5  # seq was not named: not written back
+
+
+def test_an_update_of_a_missing_row_fails_as_save_does(db):
+    gone = AuditChainHead(pk=7, seq=1, hash="e" * 64)
+    AuditChainHead.objects.filter(pk=7).delete()
+    with pytest.raises(DatabaseError, match="did not affect any rows"):
+        rows.update(gone, ["seq"])
+
+
+def test_an_update_with_an_expression_is_left_to_the_orm(db):
+    head = AuditChainHead.objects.get(pk=4)
+    before = head.seq
+    head.seq = F("seq") + 2
+    rows.update(head, ["seq"])
+    assert AuditChainHead.objects.get(pk=4).seq == before + 2
+
+
+def test_get_by_reads_what_first_reads(user):
+    rows.insert(
+        IdempotencyRecord(user=user, key="k1", method="POST", path="/p", request_digest="d")
+    )
+    found = rows.get_by(IdempotencyRecord, user_id=user.pk, key="k1")
+    orm = IdempotencyRecord.objects.filter(user=user, key="k1").first()
+    assert found is not None and orm is not None
+    assert model_to_dict(found) == model_to_dict(orm)
+    assert found.created_at == orm.created_at and found.created_at.tzinfo is not None
+    assert not found._state.adding
+    assert rows.get_by(IdempotencyRecord, user_id=user.pk, key="k2") is None
+    assert rows.get_by(IdempotencyRecord, key="k1", user_id=user.pk + 1) is None
+
+
+def test_get_by_decodes_json_and_takes_none_through_the_orm(user):
+    entry = rows.insert(_entry(actor=None))
+    found = rows.get_by(AuditEntry, hash="a" * 64)
+    assert found is not None and found.after == entry.after and found.before is None
+    assert rows.get_by(AuditEntry, actor_id=None, hash="a" * 64) == found
+
+
+def test_get_by_for_update_locks_the_row_on_postgresql(db):
+    with CaptureQueriesContext(connection) as ctx:
+        head = rows.get_by(AuditChainHead, for_update=True, id=1)
+    assert head is not None and head.pk == 1
+    if connection.features.has_select_for_update:
+        assert "FOR UPDATE" in ctx.captured_queries[-1]["sql"].upper()
