@@ -29,7 +29,7 @@ M = TypeVar("M", bound=Model)
 
 # (model, alias) -> (fields, SQL); None when the model must go through save().
 _SELECTS: dict[tuple[type[Model], str, tuple[str, ...], bool], tuple[Any, ...]] = {}
-_INSERTS: dict[tuple[type[Model], str], tuple[list[Any], str] | None] = {}
+_INSERTS: dict[tuple[type[Model], str, int], tuple[list[Any], str, bool] | None] = {}
 _UPDATES: dict[tuple[type[Model], str, tuple[str, ...]], tuple[list[Any], str] | None] = {}
 
 
@@ -44,63 +44,44 @@ def _plain(model: type[Model]) -> bool:
         and not meta.order_with_respect_to
         and meta.auto_field is not None
         and list(meta.db_returning_fields) == [meta.pk]
-        and not any(hasattr(f, "get_placeholder") for f in meta.local_concrete_fields)
+        and not any(
+            hasattr(f, "get_placeholder") or f.has_db_default() for f in meta.local_concrete_fields
+        )
     )
 
 
-def _insert_statement(obj: Model, alias: str) -> tuple[list[Any], str] | None:
-    model = type(obj)
-    key = (model, alias)
+def _insert_statement(model: type[Model], alias: str, n: int) -> tuple[list[Any], str, bool] | None:
+    """The INSERT of `n` rows of `model` returning their pks, as Django compiles it, or None when
+    the model or the database needs save()'s own path."""
+    key = (model, alias, n)
     if key not in _INSERTS:
-        if not _plain(model):
-            _INSERTS[key] = None
-        else:
+        connection = connections[alias]
+        statement = None
+        if _plain(model) and (n == 1 or connection.features.can_return_rows_from_bulk_insert):
             meta = model._meta
             fields = [
                 f
                 for f in meta.local_concrete_fields
                 if not f.generated and f is not meta.auto_field
             ]
+            # Compiled from blank instances, so that every value is a bound parameter.
             query = InsertQuery(model)
-            query.insert_values(fields, [obj])
+            query.insert_values(fields, [model() for _ in range(n)])
             compiler = query.get_compiler(using=alias)
             compiler.returning_fields = [meta.pk]
-            ((sql, _params),) = compiler.as_sql()
-            _INSERTS[key] = (fields, sql)
+            ((sql, params),) = compiler.as_sql()
+            if len(params) == n * len(fields):
+                statement = (fields, sql, False)
+            elif n > 1 and len(params) == len(fields) and all(isinstance(p, list) for p in params):
+                # PostgreSQL's INSERT … SELECT * FROM UNNEST(%s::type[], …): one array a column.
+                statement = (fields, sql, True)
+        _INSERTS[key] = statement
     return _INSERTS[key]
 
 
 def insert(obj: Model, *, using: str | None = None) -> Model:
     """Save a new `obj` (no pk yet) as one INSERT … RETURNING its pk; return it."""
-    model = type(obj)
-    alias = using or router.db_for_write(model, instance=obj)
-    statement = _insert_statement(obj, alias) if obj.pk is None else None
-    if statement is None:
-        obj.save(force_insert=True, using=alias)
-        return obj
-    fields, sql = statement
-    obj._prepare_related_fields_for_save(operation_name="save")
-    pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=None)
-    connection = connections[alias]
-    values = [f.pre_save(obj, True) for f in fields]
-    if any(_is_expression(v) for v in values):
-        # save() would send pre_save again: send nothing twice, let it compile this one.
-        _save_compiled(obj, alias)
-        return obj
-    params = [
-        f.get_db_prep_save(v, connection=connection) for f, v in zip(fields, values, strict=True)
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:  # pragma: no cover - RETURNING always answers for a plain INSERT
-        raise DatabaseError(f"INSERT INTO {model._meta.db_table} returned no row")
-    setattr(obj, model._meta.pk.attname, row[0])
-    obj._state.adding = False
-    obj._state.db = alias
-    post_save.send(
-        sender=model, instance=obj, created=True, update_fields=None, raw=False, using=alias
-    )
+    insert_all([obj], using=using)
     return obj
 
 
@@ -119,11 +100,69 @@ BULK_FROM = 20
 
 
 def insert_all(objs: Sequence[Model], *, using: str | None = None) -> list[Model]:
-    """`insert` each of `objs`, in order; from BULK_FROM rows on, one bulk_create (one statement
-    compiled for many rows costs less than many cached ones)."""
+    """Save new `objs` of one model (no pks yet) as one INSERT of them all, returning their pks;
+    from BULK_FROM rows on through bulk_create (a statement per row count is not worth keeping
+    for big batches). Signals as save() sends them, for each row."""
+    if not objs:
+        return []
+    model = type(objs[0])
     if len(objs) >= BULK_FROM:
-        return type(objs[0])._base_manager.using(using).bulk_create(objs)  # type: ignore[return-value]
-    return [insert(obj, using=using) for obj in objs]
+        return model._base_manager.using(using).bulk_create(objs)  # type: ignore[return-value]
+    alias = using or router.db_for_write(model, instance=objs[0])
+    statement = _insert_statement(model, alias, len(objs))
+    if statement is None or any(o.pk is not None or type(o) is not model for o in objs):
+        for obj in objs:
+            obj.save(force_insert=True, using=alias)
+        return list(objs)
+    fields = statement[0]
+    if any(_is_expression(getattr(o, f.attname)) for o in objs for f in fields):
+        for obj in objs:  # a value the cached text cannot bind: Django compiles these
+            obj.save(force_insert=True, using=alias)
+        return list(objs)
+    connection = connections[alias]
+    batch: list[Model] = []
+    rows: list[list[Any]] = []
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="save")
+        pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=None)
+        values = [f.pre_save(obj, True) for f in fields]
+        if any(_is_expression(v) for v in values):
+            _save_compiled(obj, alias)  # a pre_save receiver set one after all
+            continue
+        batch.append(obj)
+        rows.append(
+            [
+                f.get_db_prep_save(v, connection=connection)
+                for f, v in zip(fields, values, strict=True)
+            ]
+        )
+    if batch:
+        statement = _insert_statement(model, alias, len(batch))
+        assert statement is not None  # the same model and database as above
+        _fields, sql, by_column = statement
+        params = (
+            [list(column) for column in zip(*rows, strict=True)]
+            if by_column
+            else [value for row in rows for value in row]
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            pks = [row[0] for row in cursor.fetchall()]
+        if len(pks) != len(batch):  # pragma: no cover - RETURNING answers a row per row
+            raise DatabaseError(f"INSERT INTO {model._meta.db_table} returned {len(pks)} rows")
+        for obj, pk in zip(batch, pks, strict=True):
+            setattr(obj, model._meta.pk.attname, pk)
+            obj._state.adding = False
+            obj._state.db = alias
+            post_save.send(
+                sender=model,
+                instance=obj,
+                created=True,
+                update_fields=None,
+                raw=False,
+                using=alias,
+            )
+    return list(objs)
 
 
 def get_by(
