@@ -2,10 +2,10 @@
 
 `Model.save()` builds its INSERT anew on every call: the compiler quotes each column, asks each
 field for its placeholder and assembles the text, which costs more than running the statement.
-`insert(obj)` does what `save()` does for a new row of a plain model (pre-save values, the
-database preparation of each value, the pk returned, the save signals, `_state`), but reuses the
-SQL text that Django's own compiler produced the first time for that model and database. Values
-are always bound parameters; no SQL text is ever made from a value.
+`insert(obj)` and `insert_all(objs)` do what `save()` does for new rows of a plain model (pre-save
+values, the database preparation of each value, the pks returned, the save signals, `_state`),
+but reuse the SQL text that Django's own compiler produced the first time for that model, number
+of rows and database. Values are always bound parameters; no SQL text is ever made from a value.
 
 Anything the cached text cannot express falls back to `obj.save()`: a value that is an
 expression (F(), Now(), a database default), a field with its own placeholder, a model with
@@ -27,7 +27,8 @@ from django.db.transaction import TransactionManagementError
 
 M = TypeVar("M", bound=Model)
 
-# (model, alias) -> (fields, SQL); None when the model must go through save().
+# The compiled statements, per model, database and shape (row count; lookup or updated
+# columns); an insert or update statement is None when the model must go through save().
 _SELECTS: dict[tuple[type[Model], str, tuple[str, ...], bool], tuple[Any, ...]] = {}
 _INSERTS: dict[tuple[type[Model], str, int], tuple[list[Any], str, bool] | None] = {}
 _UPDATES: dict[tuple[type[Model], str, tuple[str, ...]], tuple[list[Any], str] | None] = {}
