@@ -48,7 +48,7 @@ from sqms.complaints.models import (
 )
 from sqms.core import sla
 from sqms.core.workcal import WorkingCalendar
-from sqms.org.models import OrgUnit, Staff, User
+from sqms.org.models import OrgUnit, RoleGrant, Staff, User
 from sqms.org.roles import ROLE_CAPS, Cap
 from sqms.org.selectors import access_for, unit_calendar
 from sqms.org.services import PHONE_RE
@@ -1125,16 +1125,24 @@ def complaint_merge(
 
 def _managers_of(unit: OrgUnit) -> list[User]:
     """Users who handle complaints with a grant exactly on `unit` (the people to tell)."""
+    return memo("complaint-managers", None, _managers_by_unit).get(unit.pk, [])
+
+
+def _managers_by_unit() -> dict[int, list[User]]:
+    # The whole tree in one query per process and configuration revision (see `memo`).
     roles = [r for r, caps in ROLE_CAPS.items() if Cap.COMPLAINT_HANDLE in caps]
-    return memo(
-        "complaint-managers",
-        unit.pk,
-        lambda: list(
-            User.objects.filter(
-                is_active=True, grants__unit=unit, grants__role__in=roles
-            ).distinct()
-        ),
+    by_unit: dict[int, list[User]] = {}
+    seen: set[tuple[int, int]] = set()
+    grants = (
+        RoleGrant.objects.filter(role__in=roles, user__is_active=True)
+        .select_related("user")
+        .order_by("unit_id", "user_id")
     )
+    for grant in grants:
+        if (grant.unit_id, grant.user_id) not in seen:
+            seen.add((grant.unit_id, grant.user_id))
+            by_unit.setdefault(grant.unit_id, []).append(grant.user)
+    return by_unit
 
 
 def _notify_unit(unit: OrgUnit, title: str, complaint: Complaint, body: str = "") -> None:

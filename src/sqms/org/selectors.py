@@ -119,10 +119,16 @@ def unit_by_code_for_user(user: AnyUser, code: str, cap: str = Cap.ORG_VIEW) -> 
     """The unit with this code if the user holds `cap` on it, else None: an unknown code and
     another region's unit read the same. The unit rows are remembered per process under the
     configuration revision (sqms.common.memo); the caller gets its own copy."""
-    unit = memo("unit-by-code", code, lambda: OrgUnit.objects.filter(code=code).first())
+    unit = _units_by_code().get(code)
     if unit is None or not access_for(user).covers(cap, unit.path):
         return None
     return copy.copy(unit)
+
+
+def _units_by_code() -> dict[str, OrgUnit]:
+    # Every unit at once, one query per process and configuration revision: an intake names one
+    # of thousands of stores, and one lookup a store would miss for most of them after a change.
+    return memo("units-by-code", None, lambda: {u.code: u for u in OrgUnit.objects.all()})
 
 
 def staff_by_employee_no_for_user(
@@ -299,19 +305,26 @@ def mask_phone(phone: str) -> str:
 def unit_calendar(unit: OrgUnit) -> WorkCalendar:
     """The unit's own working calendar, else its nearest ancestor's, else the default one
     (remembered per process under the configuration revision: read it, do not change it)."""
-    return memo("unit-calendar", (unit.pk, unit.path), lambda: _unit_calendar(unit))
+    own, fallback = memo("unit-calendars", None, _calendars_by_unit)
+    for uid in reversed(unit.ancestor_ids()):
+        if uid in own:
+            return own[uid]
+    return fallback if fallback is not None else default_calendar()
 
 
-def _unit_calendar(unit: OrgUnit) -> WorkCalendar:
-    ids = unit.ancestor_ids()
-    depth = {uid: i for i, uid in enumerate(ids)}
-    # One query: the calendars of the unit and its ancestors, and the default one.
-    rows = list(
-        WorkCalendar.objects.filter(Q(orgunit__in=ids) | Q(is_default=True))
+def _calendars_by_unit() -> tuple[dict[int, WorkCalendar], WorkCalendar | None]:
+    # One query for the whole tree: the units that have a calendar of their own (a few regions
+    # or stores), and the default calendar.
+    own: dict[int, WorkCalendar] = {}
+    fallback = None
+    rows = (
+        WorkCalendar.objects.filter(Q(orgunit__isnull=False) | Q(is_default=True))
         .annotate(for_unit=F("orgunit__id"))
         .order_by("pk")
     )
-    own = [c for c in rows if c.for_unit in depth]
-    if own:
-        return max(own, key=lambda c: depth[c.for_unit])
-    return rows[0] if rows else default_calendar()
+    for calendar in rows:
+        if calendar.for_unit is not None:
+            own[calendar.for_unit] = calendar
+        if calendar.is_default and fallback is None:
+            fallback = calendar
+    return own, fallback
