@@ -14,6 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from sqms.common import rows
 from sqms.common.calendars import default_calendar
 from sqms.common.errors import NotFound, PermissionDenied
 from sqms.common.memo import memo
@@ -131,16 +132,26 @@ def _units_by_code() -> dict[str, OrgUnit]:
     return memo("units-by-code", None, lambda: {u.code: u for u in OrgUnit.objects.all()})
 
 
+def _units_by_id() -> dict[int, OrgUnit]:
+    return memo("units-by-id", None, lambda: {u.pk: u for u in _units_by_code().values()})
+
+
+def _staff_by_no(employee_no: str) -> Staff | None:
+    # Tens of thousands of staff are not all kept: one compiled lookup each, with the unit taken
+    # from the units already in memory.
+    staff = rows.get_by(Staff, employee_no=employee_no)
+    unit = _units_by_id().get(staff.unit_id) if staff is not None else None
+    if staff is not None and unit is not None:  # else a unit newer than the map: read it
+        staff.unit = unit
+    return staff
+
+
 def staff_by_employee_no_for_user(
     user: AnyUser, employee_no: str, cap: str = Cap.ORG_VIEW
 ) -> Staff | None:
     """The staff member with this employee number (and his unit) if `staff_queryset_for_user`
     would show him, else None; remembered as `unit_by_code_for_user` is."""
-    staff = memo(
-        "staff-by-no",
-        employee_no,
-        lambda: Staff.objects.select_related("unit").filter(employee_no=employee_no).first(),
-    )
+    staff = memo("staff-by-no", employee_no, lambda: _staff_by_no(employee_no))
     if staff is None:
         return None
     access = access_for(user)
@@ -317,12 +328,12 @@ def _calendars_by_unit() -> tuple[dict[int, WorkCalendar], WorkCalendar | None]:
     # or stores), and the default calendar.
     own: dict[int, WorkCalendar] = {}
     fallback = None
-    rows = (
+    assigned = (
         WorkCalendar.objects.filter(Q(orgunit__isnull=False) | Q(is_default=True))
         .annotate(for_unit=F("orgunit__id"))
         .order_by("pk")
     )
-    for calendar in rows:
+    for calendar in assigned:
         if calendar.for_unit is not None:
             own[calendar.for_unit] = calendar
         if calendar.is_default and fallback is None:
