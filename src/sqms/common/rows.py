@@ -16,8 +16,11 @@ parents (multi-table inheritance) or with columns the database returns besides t
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any, TypeVar
+from uuid import UUID
 
 from django.db import DatabaseError, connections, router
 from django.db.models import Model, Q
@@ -34,8 +37,15 @@ _INSERTS: dict[tuple[type[Model], str, int], tuple[list[Any], str, bool] | None]
 _UPDATES: dict[tuple[type[Model], str, tuple[str, ...]], tuple[list[Any], str] | None] = {}
 
 
+# Values of these types are never expressions; anything else is asked (a hundred values an
+# intake, so the cheap test first).
+_PLAIN_TYPES = frozenset(
+    {str, int, float, bool, type(None), dt.datetime, dt.date, dt.time, Decimal, UUID, dict, list}
+)
+
+
 def _is_expression(value: Any) -> bool:
-    return hasattr(value, "resolve_expression")
+    return type(value) not in _PLAIN_TYPES and hasattr(value, "resolve_expression")
 
 
 def _plain(model: type[Model]) -> bool:
