@@ -179,3 +179,26 @@ def test_get_by_for_update_locks_the_row_on_postgresql(db):
     assert head is not None and head.pk == 1
     if connection.features.has_select_for_update:
         assert "FOR UPDATE" in ctx.captured_queries[-1]["sql"].upper()
+
+
+def test_insert_unless_taken_writes_nothing_for_a_taken_value_and_the_transaction_goes_on(db):
+    first = _entry()
+    assert rows.insert_unless_taken(first, ["hash"]) is True
+    again = _entry(seq=99)  # the same hash
+    with CaptureQueriesContext(connection) as ctx:
+        assert rows.insert_unless_taken(again, ["hash"]) is False
+    assert len(ctx.captured_queries) == 1  # no savepoint: one statement that did nothing
+    assert again.pk is None and again._state.adding
+    # The transaction is still usable (PostgreSQL would refuse everything after a failed INSERT).
+    assert AuditEntry.objects.filter(hash="a" * 64).count() == 1
+    again.hash = "f" * 64
+    assert rows.insert_unless_taken(again, ["hash"]) is True
+    assert AuditEntry.objects.get(pk=again.pk).seq == 99
+
+
+def test_insert_unless_taken_still_fails_on_another_constraint(db):
+    from django.db import IntegrityError, transaction
+
+    broken = _entry(actor_label=None)  # NOT NULL
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows.insert_unless_taken(broken, ["hash"])

@@ -1399,3 +1399,12 @@ def test_attach_refuses_other_kinds_too_many_files_and_the_cashier(
             complaint=c, actor=people.cashier, files=[upload("a.png", "image/png")]
         )
     assert world() == before
+
+
+def test_a_tracking_code_already_taken_is_drawn_again(make_complaint, monkeypatch):
+    # The codes are random: force the collision that chance makes rare.
+    codes = iter(["TAKEN001", "TAKEN001", "FRESH002"])
+    monkeypatch.setattr(services, "_new_ref", lambda received: next(codes))
+    first, second = make_complaint(), make_complaint()
+    assert (first.ref, second.ref) == ("TAKEN001", "FRESH002")
+    assert Complaint.objects.filter(ref__in=["TAKEN001", "FRESH002"]).count() == 2

@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
 
-from django.db import DatabaseError, connections, router
+from django.db import DatabaseError, IntegrityError, connections, router, transaction
 from django.db.models import Model, Q
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery, UpdateQuery
@@ -174,6 +174,75 @@ def insert_all(objs: Sequence[Model], *, using: str | None = None) -> list[Model
                 using=alias,
             )
     return list(objs)
+
+
+_UNLESS_TAKEN: dict[tuple[type[Model], str, tuple[str, ...]], str] = {}
+
+
+def insert_unless_taken(obj: Model, columns: Sequence[str], *, using: str | None = None) -> bool:
+    """Save a new `obj` unless a row already holds its values of the unique `columns`; return
+    whether it was saved. On SQLite and PostgreSQL one statement (INSERT … ON CONFLICT (columns)
+    DO NOTHING RETURNING the pk), so that a caller drawing random codes needs no savepoint to
+    try again; elsewhere, or for what `insert` leaves to the ORM, a savepoint around save().
+    pre_save is sent for each try, post_save for the one saved."""
+    model = type(obj)
+    alias = using or router.db_for_write(model, instance=obj)
+    connection = connections[alias]
+    statement = _insert_statement(model, alias, 1)
+    fields = statement[0] if statement is not None else []
+    if (
+        statement is None
+        or connection.vendor not in ("sqlite", "postgresql")
+        or obj.pk is not None
+        or any(_is_expression(getattr(obj, f.attname)) for f in fields)
+    ):
+        return _save_unless_taken(obj, columns, alias)
+    key = (model, alias, tuple(columns))
+    if key not in _UNLESS_TAKEN:
+        head, returning, tail = statement[1].rpartition(" RETURNING ")
+        if not returning:  # pragma: no cover - both databases return the pk
+            return _save_unless_taken(obj, columns, alias)
+        qn = connection.ops.quote_name
+        target = ", ".join(qn(model._meta.get_field(c).column) for c in columns)
+        _UNLESS_TAKEN[key] = f"{head} ON CONFLICT ({target}) DO NOTHING RETURNING {tail}"
+    obj._prepare_related_fields_for_save(operation_name="save")
+    pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=None)
+    values = [f.pre_save(obj, True) for f in fields]
+    if any(_is_expression(v) for v in values):  # a pre_save receiver set one
+        return _save_unless_taken(obj, columns, alias, signalled=True)
+    params = [
+        f.get_db_prep_save(v, connection=connection) for f, v in zip(fields, values, strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_UNLESS_TAKEN[key], params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    setattr(obj, model._meta.pk.attname, row[0])
+    obj._state.adding = False
+    obj._state.db = alias
+    post_save.send(
+        sender=model, instance=obj, created=True, update_fields=None, raw=False, using=alias
+    )
+    return True
+
+
+def _save_unless_taken(
+    obj: Model, columns: Sequence[str], alias: str, signalled: bool = False
+) -> bool:
+    model = type(obj)
+    try:
+        with transaction.atomic(using=alias):
+            if signalled:
+                _save_compiled(obj, alias)
+            else:
+                obj.save(force_insert=True, using=alias)
+    except IntegrityError:
+        taken = {c: getattr(obj, model._meta.get_field(c).attname) for c in columns}
+        if model._base_manager.using(alias).filter(**taken).exists():
+            return False
+        raise
+    return True
 
 
 def get_by(

@@ -494,36 +494,34 @@ def complaint_create(
     # Inside a caller's transaction (the API's idempotency record) no savepoint is needed: a
     # failure here fails the caller's transaction whole.
     with transaction.atomic(savepoint=False):
+        complaint = Complaint(
+            ref=_new_ref(received),
+            channel=data.channel,
+            received_at=received,
+            complainant_name=(data.complainant_name or "").strip(),
+            complainant_phone=(data.complainant_phone or "").strip(),
+            complainant_email=(data.complainant_email or "").strip(),
+            contact_preference=data.contact_preference,
+            anonymous=data.anonymous,
+            unit=data.unit,
+            staff=data.staff,
+            category=data.category,
+            urgency=data.urgency,
+            importance=data.importance,
+            title=(data.title or "").strip(),
+            description=data.description.strip(),
+            staff_description=(data.staff_description or "").strip(),
+            occurred_at=data.occurred_at,
+            responsible_unit=responsible,
+            follow_up_required=follow_up,
+            created_by=actor if actor is not None and actor.is_authenticated else None,
+            next_deadline=min((d for _k, _t, d in deadlines), default=None),
+        )
+        # The tracking code is drawn at random: one taken already is drawn again.
         for _attempt in range(5):
-            try:
-                with transaction.atomic():
-                    complaint = Complaint(
-                        ref=_new_ref(received),
-                        channel=data.channel,
-                        received_at=received,
-                        complainant_name=(data.complainant_name or "").strip(),
-                        complainant_phone=(data.complainant_phone or "").strip(),
-                        complainant_email=(data.complainant_email or "").strip(),
-                        contact_preference=data.contact_preference,
-                        anonymous=data.anonymous,
-                        unit=data.unit,
-                        staff=data.staff,
-                        category=data.category,
-                        urgency=data.urgency,
-                        importance=data.importance,
-                        title=(data.title or "").strip(),
-                        description=data.description.strip(),
-                        staff_description=(data.staff_description or "").strip(),
-                        occurred_at=data.occurred_at,
-                        responsible_unit=responsible,
-                        follow_up_required=follow_up,
-                        created_by=actor if actor is not None and actor.is_authenticated else None,
-                        next_deadline=min((d for _k, _t, d in deadlines), default=None),
-                    )
-                    rows.insert(complaint)
-                    break
-            except IntegrityError:
-                continue  # the tracking code collided; draw another
+            if rows.insert_unless_taken(complaint, ["ref"]):
+                break
+            complaint.ref = _new_ref(received)
         else:  # pragma: no cover - five collisions in a space of 32**8
             raise DomainError(code="ref_exhausted", message=_("Try again."), status=503)
         rows.insert_all(
