@@ -12,8 +12,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from sqms.common import clock
-from sqms.common import rows as saved_rows
+from sqms.common import clock, rows
 from sqms.common.models import Notification
 
 log = logging.getLogger(__name__)
@@ -23,21 +22,21 @@ def notify(*, users: Iterable[object], title: str, body: str = "", url: str = ""
     """Queue one notice per distinct user; must run inside the caller's transaction."""
     now = clock.now()
     seen: set[int] = set()
-    rows = []
+    notices = []
     recipients: list[str] = []
     for user in users:
         pk = user.pk  # type: ignore[attr-defined]
         if pk in seen:
             continue
         seen.add(pk)
-        rows.append(Notification(user_id=pk, at=now, title=title[:200], body=body, url=url))
+        notices.append(Notification(user_id=pk, at=now, title=title[:200], body=body, url=url))
         email = getattr(user, "email", "")
         if email:
             recipients.append(email)
-    saved_rows.insert_all(rows)
+    rows.insert_all(notices)
     if recipients:
         transaction.on_commit(lambda: _send_email(recipients, title, body, url))
-    return len(rows)
+    return len(notices)
 
 
 def _send_email(recipients: list[str], title: str, body: str, url: str) -> None:

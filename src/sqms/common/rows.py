@@ -98,8 +98,29 @@ def insert(obj: Model, *, using: str | None = None) -> Model:
 
 def _save_compiled(obj: Model, alias: str) -> None:
     # The rest of save() after its pre_save signal: Django compiles this INSERT itself.
+    obj._save_table(cls=type(obj), force_insert=True, using=alias)
+    _saved(obj, alias)
+
+
+def _bound(obj: Model, fields: list[Any], alias: str, connection: Any) -> list[Any] | None:
+    """What save() does before its INSERT (related objects checked, pre_save sent, pre-save
+    values), then the values prepared for the database; None when a pre_save receiver set an
+    expression after all (the caller then leaves the row to Django's compiler)."""
+    obj._prepare_related_fields_for_save(operation_name="save")
+    pre_save.send(sender=type(obj), instance=obj, raw=False, using=alias, update_fields=None)
+    values = [f.pre_save(obj, True) for f in fields]
+    if any(_is_expression(v) for v in values):
+        return None
+    return [
+        f.get_db_prep_save(v, connection=connection) for f, v in zip(fields, values, strict=True)
+    ]
+
+
+def _saved(obj: Model, alias: str, pk: Any = None) -> None:
+    """What save() does after its INSERT: the pk, `_state`, post_save."""
     model = type(obj)
-    obj._save_table(cls=model, force_insert=True, using=alias)
+    if pk is not None:
+        setattr(obj, model._meta.pk.attname, pk)
     obj._state.adding = False
     obj._state.db = alias
     post_save.send(
@@ -134,19 +155,12 @@ def insert_all(objs: Sequence[Model], *, using: str | None = None) -> list[Model
     batch: list[Model] = []
     rows: list[list[Any]] = []
     for obj in objs:
-        obj._prepare_related_fields_for_save(operation_name="save")
-        pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=None)
-        values = [f.pre_save(obj, True) for f in fields]
-        if any(_is_expression(v) for v in values):
-            _save_compiled(obj, alias)  # a pre_save receiver set one after all
+        row = _bound(obj, fields, alias, connection)
+        if row is None:
+            _save_compiled(obj, alias)
             continue
         batch.append(obj)
-        rows.append(
-            [
-                f.get_db_prep_save(v, connection=connection)
-                for f, v in zip(fields, values, strict=True)
-            ]
-        )
+        rows.append(row)
     if batch:
         statement = _insert_statement(model, alias, len(batch))
         assert statement is not None  # the same model and database as above
@@ -162,17 +176,7 @@ def insert_all(objs: Sequence[Model], *, using: str | None = None) -> list[Model
         if len(pks) != len(batch):  # pragma: no cover - RETURNING answers a row per row
             raise DatabaseError(f"INSERT INTO {model._meta.db_table} returned {len(pks)} rows")
         for obj, pk in zip(batch, pks, strict=True):
-            setattr(obj, model._meta.pk.attname, pk)
-            obj._state.adding = False
-            obj._state.db = alias
-            post_save.send(
-                sender=model,
-                instance=obj,
-                created=True,
-                update_fields=None,
-                raw=False,
-                using=alias,
-            )
+            _saved(obj, alias, pk)
     return list(objs)
 
 
@@ -205,25 +209,15 @@ def insert_unless_taken(obj: Model, columns: Sequence[str], *, using: str | None
         qn = connection.ops.quote_name
         target = ", ".join(qn(model._meta.get_field(c).column) for c in columns)
         _UNLESS_TAKEN[key] = f"{head} ON CONFLICT ({target}) DO NOTHING RETURNING {tail}"
-    obj._prepare_related_fields_for_save(operation_name="save")
-    pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=None)
-    values = [f.pre_save(obj, True) for f in fields]
-    if any(_is_expression(v) for v in values):  # a pre_save receiver set one
+    params = _bound(obj, fields, alias, connection)
+    if params is None:
         return _save_unless_taken(obj, columns, alias, signalled=True)
-    params = [
-        f.get_db_prep_save(v, connection=connection) for f, v in zip(fields, values, strict=True)
-    ]
     with connection.cursor() as cursor:
         cursor.execute(_UNLESS_TAKEN[key], params)
         row = cursor.fetchone()
     if row is None:
         return False
-    setattr(obj, model._meta.pk.attname, row[0])
-    obj._state.adding = False
-    obj._state.db = alias
-    post_save.send(
-        sender=model, instance=obj, created=True, update_fields=None, raw=False, using=alias
-    )
+    _saved(obj, alias, row[0])
     return True
 
 

@@ -140,9 +140,10 @@ def _staff_by_no(employee_no: str) -> Staff | None:
     # Tens of thousands of staff are not all kept: one compiled lookup each, with the unit taken
     # from the units already in memory.
     staff = rows.get_by(Staff, employee_no=employee_no)
-    unit = _units_by_id().get(staff.unit_id) if staff is not None else None
-    if staff is not None and unit is not None:  # else a unit newer than the map: read it
-        staff.unit = unit
+    if staff is not None:
+        unit = _units_by_id().get(staff.unit_id)
+        if unit is not None:  # else a unit newer than the map: the field reads it when asked
+            staff.unit = unit
     return staff
 
 
