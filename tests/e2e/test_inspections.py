@@ -143,12 +143,13 @@ def test_quality_manager_draws_twice_and_reads_the_daily_report(page_for, org, p
             "sqms.inspections.models", fromlist=["x"]
         ).ChecklistTemplate.objects.get(code="store-service"),
         unit=org.s1,
-        visited_at=timezone.now() - dt.timedelta(minutes=5),
+        visited_at=(visited := timezone.now() - dt.timedelta(minutes=5)),
     )
     services.inspection_submit(
         actor=people.quality, inspection=fill(store_check, people.quality, A3=1, D1=2)
     )
-    page.goto(f"/inspections/report/daily/?unit={org.s1.pk}")
+    # The visit's own day: in the first 5 minutes after midnight it is yesterday.
+    page.goto(f"/inspections/report/daily/?unit={org.s1.pk}&day={timezone.localdate(visited)}")
     assert page.locator("main .card").count() == 1
     page_for.shot(page, "daily-report")
     page.goto("/inspections/dashboard/")
