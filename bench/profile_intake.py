@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import importlib
 import json
 import pstats
@@ -146,6 +147,21 @@ def _time_transactions(stop: bool = False) -> list[float]:
     return _held
 
 
+def _time_collections() -> list[float]:
+    """The duration of each garbage collection from now on (ms), into the list returned."""
+    spent: list[float] = []
+    began: list[float] = []
+
+    def callback(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            began.append(time.perf_counter())
+        elif began:
+            spent.append((time.perf_counter() - began.pop()) * 1000)
+
+    gc.callbacks.append(callback)
+    return spent
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--manifest", type=Path, required=True, help="complaints.json of a run")
@@ -181,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     for k, n in kinds.most_common():
         print(f"  {n:>3}  {k}")
 
+    gc_ms = _time_collections()
     took: list[float] = []
     held = _time_transactions()
     for i in range(1, args.n + 1):
@@ -194,6 +211,10 @@ def main(argv: list[str] | None = None) -> int:
         f" (median {took[len(took) // 2]:.2f}, fastest tenth {took[len(took) // 10]:.2f} ms:"
         " the median is the figure to compare on a noisy machine)"
     )
+    slow = [t for t in took if t > 20 * took[len(took) // 2]]
+    print(
+        f"  slowest {took[-1]:.1f} ms; {len(slow)} over 20x the median, {sum(slow):.0f} ms in all"
+    )
     if held:
         print(
             f"  transaction, BEGIN to the end of COMMIT (on SQLite the writers' lock is held"
@@ -201,6 +222,11 @@ def main(argv: list[str] | None = None) -> int:
             f" {held[len(held) // 10]:.2f} ms"
         )
     _time_transactions(stop=True)
+    print(
+        f"  garbage collection: {sum(gc_ms) / args.n:.2f} ms per request"
+        f" ({len(gc_ms)} collections, longest {max(gc_ms, default=0):.1f} ms)"
+    )
+    gc.callbacks.clear()
 
     pieces = Pieces()
     pieces.install()

@@ -1,4 +1,5 @@
-"""WSGI entry point for gunicorn: `gunicorn sqms.wsgi`."""
+"""WSGI entry point for gunicorn: `gunicorn sqms.wsgi`. Each worker imports it once, before it
+accepts a connection, and warms up there (sqms.common.warm)."""
 
 import os
 
@@ -6,3 +7,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sqms.settings")
 application = get_wsgi_application()
+
+from sqms.common.warm import warm  # noqa: E402 - Django is set up by the line above
+
+warm()

@@ -12,7 +12,11 @@ class ComplaintsConfig(AppConfig):
 
     def ready(self) -> None:
         from sqms.common.memo import watch
+        from sqms.common.warm import at_start
+        from sqms.complaints import services
         from sqms.complaints.models import Category, ComplaintRules, SlaPolicy
 
         # What sqms.common.memo keeps per process: a change draws a new revision.
         watch(Category, ComplaintRules, SlaPolicy)
+
+        at_start(services.warm_up)

@@ -1126,6 +1126,12 @@ def _managers_of(unit: OrgUnit) -> list[User]:
     return memo("complaint-managers", None, _managers_by_unit).get(unit.pk, [])
 
 
+def warm_up() -> None:
+    """Load the managers to tell and the rules (sqms.common.warm: when a web worker starts)."""
+    memo("complaint-managers", None, _managers_by_unit)
+    rules()
+
+
 def _managers_by_unit() -> dict[int, list[User]]:
     # The whole tree in one query per process and configuration revision (see `memo`).
     roles = [r for r, caps in ROLE_CAPS.items() if Cap.COMPLAINT_HANDLE in caps]

@@ -136,6 +136,12 @@ def _units_by_id() -> dict[int, OrgUnit]:
     return memo("units-by-id", None, lambda: {u.pk: u for u in _units_by_code().values()})
 
 
+def warm_up() -> None:
+    """Load the whole-tree maps (sqms.common.warm: a web worker does it when it starts)."""
+    _units_by_id()
+    memo("unit-calendars", None, _calendars_by_unit)
+
+
 def _staff_by_no(employee_no: str) -> Staff | None:
     # Tens of thousands of staff are not all kept: one compiled lookup each, with the unit taken
     # from the units already in memory.
