@@ -78,6 +78,41 @@ def test_create(api_client, people, org, pack):
     assert AuditEntry.objects.get(action="complaint.create").actor == people.store
 
 
+def _as_listed(api, complaint_id: int) -> dict:  # type: ignore[no-untyped-def]
+    (item,) = [c for c in api.get("/complaints").json()["items"] if c["id"] == complaint_id]
+    return item
+
+
+@pytest.mark.parametrize("key", [None, "slip-0043"])
+def test_the_answer_made_before_the_transaction_is_the_complaint_as_saved(
+    api_client, people, pack, key
+):
+    # The answer is serialised before the transaction with the id to come as 0; it must read
+    # as the saved complaint reads everywhere else.
+    api = api_client.as_user(people.store)
+    resp = api.post("/complaints", NEW, headers={"Idempotency-Key": key} if key else None)
+    assert resp.status_code == 201
+    body = resp.json()
+    assert body["id"] == Complaint.objects.get().pk > 0
+    listed = _as_listed(api, body["id"])
+    for k in ("received_at", "next_deadline"):
+        assert when(body.pop(k)) == when(listed.pop(k))
+    assert body == listed
+
+
+def test_a_tracking_code_drawn_again_is_the_one_answered(api_client, people, pack, monkeypatch):
+    api = api_client.as_user(people.store)
+    codes = iter(["2606-TAKEN001", "2606-TAKEN001", "2606-FRESH002"])
+    monkeypatch.setattr(services, "_new_ref", lambda received: next(codes))
+    first = api.post("/complaints", NEW, headers={"Idempotency-Key": "a"}).json()
+    second = api.post("/complaints", NEW, headers={"Idempotency-Key": "b"}).json()
+    assert (first["ref"], second["ref"]) == ("2606-TAKEN001", "2606-FRESH002")
+    assert Complaint.objects.get(pk=second["id"]).ref == "2606-FRESH002"
+    assert IdempotencyRecord.objects.get(key="b").body == json.dumps(
+        second, ensure_ascii=False, separators=(",", ":")
+    )
+
+
 def test_create_with_an_idempotency_key_replays_the_answer(api_client, people, pack):
     api = api_client.as_user(people.store)
     first = api.post("/complaints", NEW, headers={"Idempotency-Key": "slip-0042"})

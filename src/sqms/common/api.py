@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -241,6 +242,14 @@ def _payload_digest(request: HttpRequest, payload: Any) -> str:
     return hashlib.sha256(request.path.encode() + b"\n" + body).hexdigest()
 
 
+@dataclass(frozen=True)
+class Serialized:
+    """What `create` may return to `idempotent` instead of the object: the answer serialised by
+    `out` already (an endpoint that could do it before the transaction)."""
+
+    body: str
+
+
 def idempotent(
     request: HttpRequest,
     payload: Any,
@@ -258,8 +267,18 @@ def idempotent(
     racing with one key both create, the second's record then collides with the first's, its
     transaction rolls back whole, and it replays the first's answer."""
     key = request.headers.get("Idempotency-Key", "").strip()
+
+    def answer() -> str:
+        created = create()
+        if isinstance(created, Serialized):
+            return created.body
+        return out.from_orm(created).model_dump_json(by_alias=True)
+
     if not key:
-        return Status(status, out.from_orm(create()))
+        created = create()
+        if isinstance(created, Serialized):
+            return HttpResponse(created.body, status=status, content_type="application/json")
+        return Status(status, out.from_orm(created))
     if len(key) > 200:
         raise DomainError(
             code="invalid_idempotency_key",
@@ -280,7 +299,7 @@ def idempotent(
             if expired:
                 # The worker purges expired keys hourly; one met here is free again.
                 IdempotencyRecord.objects.filter(pk=existing.pk).delete()  # type: ignore[union-attr]
-            body = out.from_orm(create()).model_dump_json(by_alias=True)
+            body = answer()
             rows.insert(
                 IdempotencyRecord(
                     user=user,

@@ -163,7 +163,7 @@ def _insert_statement(model: type[Model], alias: str, n: int) -> tuple[list[Any]
     return _INSERTS[key]
 
 
-def insert(obj: Model, *, using: str | None = None) -> Model:
+def insert(obj: M, *, using: str | None = None) -> M:
     """Save a new `obj` (no pk yet) as one INSERT … RETURNING its pk; return it."""
     insert_all([obj], using=using)
     return obj

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
-from sqms.common.api import idempotent, page_of
+from sqms.common.api import Serialized, idempotent, page_of
 from sqms.common.errors import DomainError, FieldError, NotFound, field_error
 from sqms.complaints import selectors, services
 from sqms.complaints.models import Category, Complaint
@@ -169,6 +169,9 @@ def _out(
     return data
 
 
+_ID_ZERO = '{"id":0,'
+
+
 @router.post("", response={201: ComplaintOut})
 def create_complaint(request: HttpRequest, payload: ComplaintIn) -> Status[Any]:
     # Lookups, validation and deadlines before the idempotency transaction opens (it holds
@@ -194,11 +197,18 @@ def create_complaint(request: HttpRequest, payload: ComplaintIn) -> Status[Any]:
     )
     actor: Any = request.user
     prepared = services.intake_prepare(actor=actor, data=data)
+    # The answer too is made before the transaction, with the id to come written as 0 (the
+    # first field, so the text starts with it); inside, the id is put in its place.
+    drawn = prepared.complaint.ref
+    draft = _out(request, prepared.complaint)
+    draft["id"] = 0
+    body = ComplaintOut.from_orm(draft).model_dump_json(by_alias=True)
 
-    def create() -> dict[str, Any]:
+    def create() -> Serialized | dict[str, Any]:
         complaint = services.complaint_create(actor=actor, data=data, prepared=prepared)
-        # The objects are in hand: the answer needs no second query.
-        return _out(request, complaint)
+        if complaint.ref != drawn or not body.startswith(_ID_ZERO):  # the code was drawn again
+            return _out(request, complaint)
+        return Serialized(f'{{"id":{complaint.pk},' + body[len(_ID_ZERO) :])
 
     return idempotent(request, payload, create, ComplaintOut)
 
