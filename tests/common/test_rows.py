@@ -244,3 +244,33 @@ def test_values_are_prepared_as_each_field_prepares_them(db):
                 assert got == expected or repr(got) == repr(expected), (field, value)
                 compared += 1
     assert compared > 1000
+
+
+def test_unwatched_statements_run_on_the_drivers_cursor_and_read_back_the_same(db, monkeypatch):
+    # Nothing watches the statements here (no debug log, no CaptureQueriesContext): rows runs
+    # them on the driver's cursor, not through Django's connection.cursor().
+    def refused() -> None:
+        raise AssertionError("rows went through connection.cursor()")
+
+    assert not connection.queries_logged and not connection.execute_wrappers
+    with monkeypatch.context() as patched:
+        patched.setattr(connection, "cursor", refused)
+        entry = rows.insert(_entry())
+        found = rows.get_by(AuditEntry, id=entry.pk)
+        entry.note = "checked"
+        rows.update(entry, ["note"])
+        assert rows.insert_unless_taken(_entry(seq=2), ["hash"]) is False
+    assert found is not None and found.after == entry.after and found.at == AT
+    assert AuditEntry.objects.get(pk=entry.pk).note == "checked"
+
+
+def test_a_transaction_marked_for_rollback_refuses_rows_as_it_refuses_the_orm(db):
+    from django.db import transaction
+    from django.db.transaction import TransactionManagementError
+
+    with transaction.atomic():
+        transaction.set_rollback(True)
+        with pytest.raises(TransactionManagementError):
+            rows.insert(_entry())
+        with pytest.raises(TransactionManagementError):
+            AuditEntry.objects.count()

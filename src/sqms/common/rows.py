@@ -17,7 +17,9 @@ parents (multi-table inheritance) or with columns the database returns besides t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
@@ -119,6 +121,62 @@ def prepare_values(fields: Sequence[Any], values: Sequence[Any], connection: Any
         else:
             out.append(field.get_db_prep_save(value, connection=connection))
     return out
+
+
+# A statement's text with SQLite's ? placeholders, converted once by Django's own conversion.
+_QMARK: dict[str, str] = {}
+
+
+class _Raw:
+    """The database driver's cursor, for the statements above: what Django's CursorWrapper adds
+    to each execution (the wrapper objects, the %s → ? rewrite of the text on SQLite) cost more
+    than running the statement."""
+
+    __slots__ = ("cursor", "sqlite")
+
+    def __init__(self, cursor: Any, sqlite: bool) -> None:
+        self.cursor = cursor
+        self.sqlite = sqlite
+
+    def execute(self, sql: str, params: Sequence[Any]) -> None:
+        if self.sqlite:
+            text = _QMARK.get(sql)
+            if text is None:
+                text = _QMARK[sql] = self.cursor.convert_query(sql)
+            sqlite3.Cursor.execute(self.cursor, text, params)
+        else:
+            self.cursor.execute(sql, params)
+
+    def fetchone(self) -> Any:
+        return self.cursor.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        return self.cursor.fetchall()
+
+    @property
+    def rowcount(self) -> int:
+        return int(self.cursor.rowcount)
+
+
+@contextmanager
+def _cursor(connection: Any) -> Iterator[Any]:
+    """A cursor for one statement: Django's own while anything watches the statements (the debug
+    log, CaptureQueriesContext, an execute_wrapper), else the driver's, with the checks that
+    Django makes before each statement and its translation of the driver's errors."""
+    if connection.execute_wrappers or connection.queries_logged:
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    connection.validate_no_broken_transaction()
+    with connection.wrap_database_errors:
+        cursor = connection.create_cursor()
+        try:
+            yield _Raw(cursor, connection.vendor == "sqlite")
+        finally:
+            cursor.close()
 
 
 def _plain(model: type[Model]) -> bool:
@@ -241,7 +299,7 @@ def insert_all(objs: Sequence[Model], *, using: str | None = None) -> list[Model
             if by_column
             else [value for row in rows for value in row]
         )
-        with connection.cursor() as cursor:
+        with _cursor(connection) as cursor:
             cursor.execute(sql, params)
             pks = [row[0] for row in cursor.fetchall()]
         if len(pks) != len(batch):  # pragma: no cover - RETURNING answers a row per row
@@ -283,7 +341,7 @@ def insert_unless_taken(obj: Model, columns: Sequence[str], *, using: str | None
     params = _bound(obj, fields, alias, connection)
     if params is None:
         return _save_unless_taken(obj, columns, alias, signalled=True)
-    with connection.cursor() as cursor:
+    with _cursor(connection) as cursor:
         cursor.execute(_UNLESS_TAKEN[key], params)
         row = cursor.fetchone()
     if row is None:
@@ -350,7 +408,7 @@ def get_by(
         f.get_db_prep_value(f.get_prep_value(exact[n]), connection, prepared=True)
         for f, n in zip(lookups, names, strict=True)
     ]
-    with connection.cursor() as cursor:
+    with _cursor(connection) as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -398,7 +456,7 @@ def update(obj: Model, fields: Sequence[str], *, using: str | None = None) -> No
     connection = connections[alias]
     params = prepare_values(columns, [f.pre_save(obj, False) for f in columns], connection)
     params.append(model._meta.pk.get_db_prep_value(obj.pk, connection))
-    with connection.cursor() as cursor:
+    with _cursor(connection) as cursor:
         cursor.execute(sql, params)
         if cursor.rowcount != 1:
             raise DatabaseError("Save with update_fields did not affect any rows.")
