@@ -274,3 +274,46 @@ def test_a_transaction_marked_for_rollback_refuses_rows_as_it_refuses_the_orm(db
             rows.insert(_entry())
         with pytest.raises(TransactionManagementError):
             AuditEntry.objects.count()
+
+
+def test_a_batch_sends_its_rows_together_and_before_any_other_statement(user):
+    from django.db import transaction
+
+    on_postgres = connection.vendor == "postgresql"
+    first, second = _entry(), _entry(seq=42, hash="b" * 64)
+    notices = [Notification(user=user, at=AT, title=f"n{i}") for i in range(2)]
+    with CaptureQueriesContext(connection) as ctx, transaction.atomic(), rows.batch():
+        rows.insert(first)
+        rows.insert_all(notices)
+        # Not sent yet on PostgreSQL; SQLite, which has no round trips, sends at once.
+        assert (first.pk is None) is on_postgres
+        # A read runs after what came before it, in the same round trip's wake.
+        assert AuditEntry.objects.filter(hash="a" * 64).count() == 1
+        assert first.pk is not None and all(n.pk for n in notices)
+        rows.insert(second)
+        first.note = "seen"
+        rows.update(first, ["note"])
+    inserts = [
+        q["sql"] for q in ctx.captured_queries if "INSERT" in q["sql"] or "UPDATE" in q["sql"]
+    ]
+    if on_postgres:  # two executions: two statements, then an INSERT and an UPDATE
+        assert [s.count("; ") for s in inserts] == [1, 1]
+    else:
+        assert len(inserts) == 4
+    assert AuditEntry.objects.get(pk=first.pk).note == "seen"
+    assert AuditEntry.objects.get(pk=second.pk).seq == 42
+    assert not second._state.adding
+
+
+def test_an_error_in_a_batch_surfaces_inside_its_transaction_and_nothing_is_written(user):
+    from django.db import IntegrityError, transaction
+
+    before = AuditEntry.objects.count()  # the user's own creation is audited
+    with pytest.raises(IntegrityError), transaction.atomic(), rows.batch():
+        rows.insert(_entry())
+        rows.insert(_entry(seq=2, hash="c" * 64, actor_label=None))  # NOT NULL
+    assert AuditEntry.objects.count() == before
+    missing = AuditChainHead(id=999, seq=1, hash="0" * 64)
+    missing._state.adding = False
+    with pytest.raises(DatabaseError), transaction.atomic(), rows.batch():
+        rows.update(missing, ["seq"])

@@ -295,7 +295,7 @@ def idempotent(
     if existing is not None and not expired:
         return _replay(existing, digest, status)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), rows.batch():
             if expired:
                 # The worker purges expired keys hourly; one met here is free again.
                 IdempotencyRecord.objects.filter(pk=existing.pk).delete()  # type: ignore[union-attr]

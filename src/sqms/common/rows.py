@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -179,6 +180,75 @@ def _cursor(connection: Any) -> Iterator[Any]:
             cursor.close()
 
 
+class _Batch:
+    """Statements of one connection waiting to go to PostgreSQL together (see `batch`)."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self.queue: list[tuple[str, list[Any], Callable[[Any], None]]] = []
+
+    def flush(self) -> None:
+        queue, self.queue = self.queue, []
+        if not queue:
+            return
+        # One execute, one round trip: psycopg binds the values on our side (Django's cursor
+        # on PostgreSQL is a ClientCursor) and the server answers each statement in turn.
+        with self.connection.cursor() as cursor:
+            cursor.execute("; ".join(q[0] for q in queue), [v for q in queue for v in q[1]])
+            for i, (_sql, _params, done) in enumerate(queue):
+                if i:
+                    cursor.nextset()
+                done(cursor)
+
+    def before_statement(self, execute: Any, sql: str, params: Any, many: bool, ctx: Any) -> Any:
+        self.flush()  # anything else that runs sees the rows written before it
+        return execute(sql, params, many, ctx)
+
+
+_BATCHES = threading.local()
+
+
+def _batch_of(connection: Any) -> _Batch | None:
+    return getattr(_BATCHES, connection.alias, None)
+
+
+@contextmanager
+def batch(using: str = "default") -> Iterator[None]:
+    """Inside, on PostgreSQL, the INSERTs and UPDATEs of this module whose answer nobody waits
+    for are sent together, in one round trip, when the block ends or just before any other
+    statement of the connection runs (so every read sees them). The pks are set, and post_save
+    sent, at that moment; an error surfaces there too, still inside the caller's transaction.
+    Elsewhere (SQLite has no round trips), and inside a batch already, it does nothing."""
+    connection = connections[using]
+    if (
+        connection.vendor != "postgresql"
+        or connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")
+        or _batch_of(connection) is not None
+    ):
+        yield
+        return
+    pending = _Batch(connection)
+    setattr(_BATCHES, using, pending)
+    try:
+        with connection.execute_wrapper(pending.before_statement):
+            yield
+            pending.flush()
+    finally:
+        pending.queue.clear()  # what an error left behind: its transaction rolls back
+        delattr(_BATCHES, using)
+
+
+def _run(connection: Any, sql: str, params: list[Any], done: Callable[[Any], None]) -> None:
+    """Run one statement and hand its cursor to `done`; in a batch, later (see `batch`)."""
+    pending = _batch_of(connection)
+    if pending is not None:
+        pending.queue.append((sql, params, done))
+        return
+    with _cursor(connection) as cursor:
+        cursor.execute(sql, params)
+        done(cursor)
+
+
 def _plain(model: type[Model]) -> bool:
     meta = model._meta
     return (
@@ -281,17 +351,17 @@ def insert_all(objs: Sequence[Model], *, using: str | None = None) -> list[Model
             obj.save(force_insert=True, using=alias)
         return list(objs)
     connection = connections[alias]
-    batch: list[Model] = []
+    saving: list[Model] = []
     rows: list[list[Any]] = []
     for obj in objs:
         row = _bound(obj, fields, alias, connection)
         if row is None:
             _save_compiled(obj, alias)
             continue
-        batch.append(obj)
+        saving.append(obj)
         rows.append(row)
-    if batch:
-        statement = _insert_statement(model, alias, len(batch))
+    if saving:
+        statement = _insert_statement(model, alias, len(saving))
         assert statement is not None  # the same model and database as above
         _fields, sql, by_column = statement
         params = (
@@ -299,13 +369,15 @@ def insert_all(objs: Sequence[Model], *, using: str | None = None) -> list[Model
             if by_column
             else [value for row in rows for value in row]
         )
-        with _cursor(connection) as cursor:
-            cursor.execute(sql, params)
+
+        def done(cursor: Any) -> None:
             pks = [row[0] for row in cursor.fetchall()]
-        if len(pks) != len(batch):  # pragma: no cover - RETURNING answers a row per row
-            raise DatabaseError(f"INSERT INTO {model._meta.db_table} returned {len(pks)} rows")
-        for obj, pk in zip(batch, pks, strict=True):
-            _saved(obj, alias, pk)
+            if len(pks) != len(saving):  # pragma: no cover - RETURNING answers a row per row
+                raise DatabaseError(f"INSERT INTO {model._meta.db_table} returned {len(pks)} rows")
+            for obj, pk in zip(saving, pks, strict=True):
+                _saved(obj, alias, pk)
+
+        _run(connection, sql, params, done)
     return list(objs)
 
 
@@ -456,15 +528,17 @@ def update(obj: Model, fields: Sequence[str], *, using: str | None = None) -> No
     connection = connections[alias]
     params = prepare_values(columns, [f.pre_save(obj, False) for f in columns], connection)
     params.append(model._meta.pk.get_db_prep_value(obj.pk, connection))
-    with _cursor(connection) as cursor:
-        cursor.execute(sql, params)
+
+    def done(cursor: Any) -> None:
         if cursor.rowcount != 1:
             raise DatabaseError("Save with update_fields did not affect any rows.")
-    post_save.send(
-        sender=model,
-        instance=obj,
-        created=False,
-        update_fields=update_fields,
-        raw=False,
-        using=alias,
-    )
+        post_save.send(
+            sender=model,
+            instance=obj,
+            created=False,
+            update_fields=update_fields,
+            raw=False,
+            using=alias,
+        )
+
+    _run(connection, sql, params, done)

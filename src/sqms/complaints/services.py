@@ -560,8 +560,9 @@ def complaint_create(
     if complaint.pk is not None:
         raise RuntimeError("a prepared intake is for one complaint_create")
     # Inside a caller's transaction (the API's idempotency record) no savepoint is needed: a
-    # failure here fails the caller's transaction whole.
-    with transaction.atomic(savepoint=False):
+    # failure here fails the caller's transaction whole. On PostgreSQL the rows that follow
+    # the complaint go to the server together (rows.batch).
+    with transaction.atomic(savepoint=False), rows.batch():
         # The tracking code is drawn at random: one taken already is drawn again.
         for _attempt in range(5):
             if rows.insert_unless_taken(complaint, ["ref"]):
