@@ -317,3 +317,23 @@ def test_an_error_in_a_batch_surfaces_inside_its_transaction_and_nothing_is_writ
     missing._state.adding = False
     with pytest.raises(DatabaseError), transaction.atomic(), rows.batch():
         rows.update(missing, ["seq"])
+
+
+def test_first_reads_what_first_reads_and_goes_with_the_batch(user):
+    from django.db import transaction
+
+    def newest():  # type: ignore[no-untyped-def]
+        return AuditEntry.objects.filter(lane__lte=5).order_by("-seq")
+
+    rows.insert(_entry(seq=7, hash="d" * 64))
+    assert rows.first("test-newest", newest) == newest().first()
+    mine = _entry(seq=50, hash="e" * 64)
+    with CaptureQueriesContext(connection) as ctx, transaction.atomic(), rows.batch():
+        rows.insert(mine)
+        found = rows.first("test-newest", newest)
+    assert found is not None and found.pk == mine.pk and found.after == mine.after
+    sent = [q["sql"] for q in ctx.captured_queries if "audit" in q["sql"]]
+    if connection.vendor == "postgresql":  # the INSERT and the SELECT in one execute
+        assert len(sent) == 1 and "INSERT" in sent[0] and "SELECT" in sent[0]
+    else:
+        assert len(sent) == 2

@@ -25,7 +25,14 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
 
-from django.db import DatabaseError, IntegrityError, connections, router, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    IntegrityError,
+    connections,
+    router,
+    transaction,
+)
 from django.db.models import (
     AutoField,
     BigAutoField,
@@ -238,11 +245,16 @@ def batch(using: str = "default") -> Iterator[None]:
         delattr(_BATCHES, using)
 
 
-def _run(connection: Any, sql: str, params: list[Any], done: Callable[[Any], None]) -> None:
-    """Run one statement and hand its cursor to `done`; in a batch, later (see `batch`)."""
+def _run(
+    connection: Any, sql: str, params: list[Any], done: Callable[[Any], None], now: bool = False
+) -> None:
+    """Run one statement and hand its cursor to `done`; in a batch, later (see `batch`), or
+    with what waits in it when the caller needs the answer `now`."""
     pending = _batch_of(connection)
     if pending is not None:
         pending.queue.append((sql, params, done))
+        if now:
+            pending.flush()
         return
     with _cursor(connection) as cursor:
         cursor.execute(sql, params)
@@ -413,9 +425,9 @@ def insert_unless_taken(obj: Model, columns: Sequence[str], *, using: str | None
     params = _bound(obj, fields, alias, connection)
     if params is None:
         return _save_unless_taken(obj, columns, alias, signalled=True)
-    with _cursor(connection) as cursor:
-        cursor.execute(_UNLESS_TAKEN[key], params)
-        row = cursor.fetchone()
+    found: list[Any] = []
+    _run(connection, _UNLESS_TAKEN[key], params, lambda c: found.append(c.fetchone()), now=True)
+    row = found[0]
     if row is None:
         return False
     _saved(obj, alias, row[0])
@@ -459,15 +471,7 @@ def get_by(
         qs = manager.filter(**exact)
         if for_update:
             qs = qs.select_for_update()
-        compiler = qs[:1].query.get_compiler(using=using)
-        sql, _params = compiler.as_sql()
-        selected = [expr for expr, _sql, _alias in compiler.select]
-        columns = [expr.target.attname for expr in selected]
-        converters = [
-            (i, convert, expr)
-            for i, (funcs, expr) in compiler.get_converters(selected).items()
-            for convert in funcs
-        ]
+        sql, _params, columns, converters = _compiled_select(qs, using)
         lookups = [model._meta.get_field(n) for n in names]
         _SELECTS[key] = (lookups, columns, converters, sql)
     lookups, columns, converters, sql = _SELECTS[key]
@@ -480,15 +484,61 @@ def get_by(
         f.get_db_prep_value(f.get_prep_value(exact[n]), connection, prepared=True)
         for f, n in zip(lookups, names, strict=True)
     ]
-    with _cursor(connection) as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
+    return _read_one(connection, model, using, sql, params, columns, converters)
+
+
+def _compiled_select(qs: Any, using: str) -> tuple[str, list[Any], list[str], list[Any]]:
+    compiler = qs[:1].query.get_compiler(using=using)
+    sql, params = compiler.as_sql()
+    selected = [expr for expr, _sql, _alias in compiler.select]
+    columns = [expr.target.attname for expr in selected]
+    converters = [
+        (i, convert, expr)
+        for i, (funcs, expr) in compiler.get_converters(selected).items()
+        for convert in funcs
+    ]
+    return sql, list(params), columns, converters
+
+
+def _read_one(
+    connection: Any,
+    model: type[M],
+    using: str,
+    sql: str,
+    params: list[Any],
+    columns: list[str],
+    converters: list[Any],
+) -> M | None:
+    found: list[Any] = []
+    _run(connection, sql, params, lambda cursor: found.append(cursor.fetchone()), now=True)
+    row = found[0]
     if row is None:
         return None
     values = list(row)
     for i, convert, expr in converters:
         values[i] = convert(values[i], expr, connection)
     return model.from_db(using, columns, values)
+
+
+_FIRSTS: dict[tuple[Any, str], tuple[type[Model], str, list[Any], list[str], list[Any]]] = {}
+
+
+def first(key: Any, build: Callable[[], Any], *, using: str | None = None) -> Any:
+    """`build().first()` for a query that never changes (no value from outside in it), compiled
+    once per `key` and database; in a batch, sent with what waits there (one round trip)."""
+    using = using or DEFAULT_DB_ALIAS
+    entry = _FIRSTS.get((key, using))
+    if entry is None:
+        qs = build().using(using)
+        sql, params, columns, converters = _compiled_select(qs, using)
+        entry = _FIRSTS[(key, using)] = (qs.model, sql, params, columns, converters)
+    model, sql, params, columns, converters = entry
+    connection = connections[using]
+    if " FOR UPDATE" in sql and connection.get_autocommit():
+        raise TransactionManagementError(
+            "select_for_update cannot be used outside of a transaction."
+        )
+    return _read_one(connection, model, using, sql, list(params), columns, converters)
 
 
 def _update_statement(
