@@ -10,8 +10,14 @@ of rows and database. Values are always bound parameters; no SQL text is ever ma
 Anything the cached text cannot express falls back to `obj.save()`: a value that is an
 expression (F(), Now(), a database default), a field with its own placeholder, a model with
 parents (multi-table inheritance) or with columns the database returns besides the pk.
-`update(obj, fields)` is the same for `save(update_fields=...)` of an existing row, and
-`get_by(Model, field=value, ...)` for `filter(...).first()` on exact values of unique columns.
+`update(obj, fields)` is the same for `save(update_fields=...)` of an existing row,
+`get_by(Model, field=value, ...)` for `filter(...).first()` on exact values of unique columns,
+and `first(key, build)` for the first row of a query that never changes.
+
+The statements run on the driver's cursor, with the checks Django makes before each statement
+and its translation of the driver's errors, unless something watches the statements (the debug
+log, CaptureQueriesContext, an execute_wrapper): then on Django's. Inside `batch()`, on
+PostgreSQL, the ones whose answer nobody waits for wait and go to the server together.
 """
 
 from __future__ import annotations
@@ -530,6 +536,8 @@ def first(key: Any, build: Callable[[], Any], *, using: str | None = None) -> An
     entry = _FIRSTS.get((key, using))
     if entry is None:
         qs = build().using(using)
+        if not qs.ordered:
+            qs = qs.order_by("pk")  # what first() does
         sql, params, columns, converters = _compiled_select(qs, using)
         entry = _FIRSTS[(key, using)] = (qs.model, sql, params, columns, converters)
     model, sql, params, columns, converters = entry

@@ -327,10 +327,10 @@ def unit_calendar(unit: OrgUnit) -> WorkCalendar:
     for uid in reversed(unit.ancestor_ids()):
         if uid in own:
             return own[uid]
-    return fallback if fallback is not None else default_calendar()
+    return fallback
 
 
-def _calendars_by_unit() -> tuple[dict[int, WorkCalendar], WorkCalendar | None]:
+def _calendars_by_unit() -> tuple[dict[int, WorkCalendar], WorkCalendar]:
     # One query for the whole tree: the units that have a calendar of their own (a few regions
     # or stores), and the default calendar.
     own: dict[int, WorkCalendar] = {}
@@ -345,4 +345,6 @@ def _calendars_by_unit() -> tuple[dict[int, WorkCalendar], WorkCalendar | None]:
             own[calendar.for_unit] = calendar
         if calendar.is_default and fallback is None:
             fallback = calendar
-    return own, fallback
+    # No default calendar (an operator removed it): the stand-in is remembered too, instead of
+    # being looked for again at every intake.
+    return own, fallback if fallback is not None else default_calendar()
