@@ -115,16 +115,9 @@ def _person(actor: User | None) -> str:
     return (staff.name if staff else "") or actor.get_full_name() or actor.get_username()
 
 
-def _event(
-    complaint: Complaint,
-    kind: str,
-    actor: User | None,
-    note: str = "",
-    data: dict[str, Any] | None = None,
-    public: bool = False,
-    at: dt.datetime | None = None,
-) -> ComplaintEvent:
-    return rows.insert(_new_event(complaint, kind, actor, note, data, public, at))
+def _event(complaint: Complaint, kind: str, actor: User | None, **fields: Any) -> ComplaintEvent:
+    """Record a timeline event now (`fields` as `_new_event` takes them)."""
+    return rows.insert(_new_event(complaint, kind, actor, **fields))
 
 
 def _new_event(
