@@ -183,12 +183,19 @@ def test_form_errors_come_at_once_and_save_nothing(en, org, pack, now):
     photos = [SimpleUploadedFile(f"p{i}.png", PNG, content_type="image/png") for i in range(4)]
     resp = en.post(
         "/c/S1/",
-        filled(stamp, description=" ", occurred_at="2026-03-11T09:00", photos=photos),
+        filled(
+            stamp,
+            description=" ",
+            occurred_at="2026-03-11T09:00",
+            photos=photos,
+            complainant_phone="139abc",
+        ),
         format="multipart",
     )
     assert resp.status_code == 200
     assert resp.context["form"].errors == {
         "description": ["This field is required."],
+        "complainant_phone": ["A phone number may contain only digits, spaces, '-' and '+'."],
         "occurred_at": ["This time is in the future."],
         "photos": ["At most 3 photos."],
     }

@@ -197,10 +197,17 @@ def test_form_errors_name_their_fields(client, people, org, pack):
     before = world()
     resp = client.post(
         "/complaints/new/",
-        {**INTAKE, "unit": org.s1.pk, "description": "", "complainant_email": "not-an-address"},
+        {
+            **INTAKE,
+            "unit": org.s1.pk,
+            "description": "",
+            "complainant_email": "not-an-address",
+            "complainant_phone": "139abc",
+        },
     )
     assert resp.status_code == 200
-    assert sorted(resp.context["form"].errors) == ["complainant_email", "description"]
+    errors = resp.context["form"].errors
+    assert sorted(errors) == ["complainant_email", "complainant_phone", "description"]
     assert world() == before
 
 

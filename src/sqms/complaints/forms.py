@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from sqms.complaints.models import Category, Channel, ContactPreference, Level, Satisfaction
 from sqms.complaints.selectors import category_tree
+from sqms.complaints.services import phone_problem
 from sqms.org.models import OrgUnit, Staff
 
 STAFF_CHANNELS = [
@@ -43,7 +44,20 @@ def _category_field(required: bool = False) -> CategoryChoice:
     return field
 
 
-class IntakeForm(forms.Form):
+class PhoneChecked(forms.Form):
+    """A form with the complainant's phone, checked as the service checks it: its error then
+    shows with the form's others, not only once they are mended."""
+
+    cleaned_data: dict[str, Any]
+
+    def clean_complainant_phone(self) -> str:
+        phone = str(self.cleaned_data.get("complainant_phone") or "").strip()
+        if problem := phone_problem(phone):
+            raise forms.ValidationError(problem, code="phone")
+        return phone
+
+
+class IntakeForm(PhoneChecked):
     """Staff entry for the service desk, suggestion-box slips, letters and the hotline. Its
     fields are in the order an operator asks on the phone."""
 

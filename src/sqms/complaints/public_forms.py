@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from sqms.complaints.forms import PhoneChecked
 from sqms.complaints.models import Category, Channel, ContactPreference
 from sqms.complaints.services import MAX_TEXT, Intake
 from sqms.org.models import OrgUnit
@@ -115,7 +116,7 @@ class TopCategoryChoice(forms.ModelChoiceField):
         return obj.label  # in the visitor's language, at rendering time
 
 
-class PublicComplaintForm(forms.Form):
+class PublicComplaintForm(PhoneChecked):
     """What a customer tells about one store, with when it happened and the staff member he
     names, if he does. Ticking "anonymous" leaves his name out."""
 

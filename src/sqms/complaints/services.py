@@ -349,6 +349,14 @@ class Intake:
     occurred_at: dt.datetime | None = None
 
 
+def phone_problem(phone: str) -> str | None:
+    """What is wrong with a complainant's phone number, if anything. The forms ask it as they
+    check their fields, so the phone's error shows beside the others at once."""
+    if phone and not PHONE_RE.match(phone.strip()):
+        return _("A phone number may contain only digits, spaces, '-' and '+'.")
+    return None
+
+
 def validate_intake(data: Intake, *, now: dt.datetime, row: int | None = None) -> list[FieldError]:
     """Every problem with an intake at once (an import reports them all per row)."""
     errors: list[FieldError] = []
@@ -370,11 +378,8 @@ def validate_intake(data: Intake, *, now: dt.datetime, row: int | None = None) -
     if len(data.complainant_name or "") > 80:
         bad("complainant_name", _("At most %(n)d characters.") % {"n": 80})
     phone = (data.complainant_phone or "").strip()
-    if phone and not PHONE_RE.match(phone):
-        bad(
-            "complainant_phone",
-            _("A phone number may contain only digits, spaces, '-' and '+'."),
-        )
+    if problem := phone_problem(phone):
+        bad("complainant_phone", problem)
     if data.contact_preference not in ContactPreference.values:
         bad("contact_preference", _("Unknown contact preference."))
     if data.contact_preference == ContactPreference.PHONE and not phone and not data.anonymous:
