@@ -4,6 +4,7 @@ and enters the moment that one commits, rolls back or closes its connection."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from django.db import connection
@@ -118,3 +119,33 @@ def test_the_checkpoint_thread_keeps_the_planner_statistics(handler, tmp_path, m
         stats = cur.execute("SELECT idx, stat FROM sqlite_stat1").fetchall() if exists else []
     assert ("t_x", "500 72") in stats
     conn.close()
+
+
+def test_a_write_ahead_log_grown_in_a_burst_is_cut_back(tmp_path, django_db_blocker, settings):
+    # The product's own PRAGMAs on a file database: a transaction of 80 MB grows the log past
+    # the 64 MB limit. Once the backend's checkpointer has copied it into the database, the
+    # next writes start the log again from its beginning and cut the file back.
+    name = tmp_path / "wal.sqlite3"
+    wal = tmp_path / "wal.sqlite3-wal"
+    options = {**settings.SQLITE_OPTIONS, "timeout": 5}
+    with django_db_blocker.unblock():
+        conn = ConnectionHandler({"default": {**_settings(str(name)), "OPTIONS": options}})[
+            "default"
+        ]
+        try:
+            with conn.cursor() as cur:
+                cur.execute("PRAGMA journal_mode")
+                assert cur.fetchone()[0] == "wal"
+                cur.execute("CREATE TABLE t (b BLOB)")
+                cur.execute(
+                    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 80)"
+                    " INSERT INTO t SELECT randomblob(1048576) FROM n"
+                )
+                assert wal.stat().st_size > 80 * 2**20
+                deadline = time.monotonic() + 10
+                while wal.stat().st_size > 64 * 2**20 and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                    cur.execute("INSERT INTO t VALUES (x'00')")
+            assert wal.stat().st_size <= 64 * 2**20
+        finally:
+            conn.close()
