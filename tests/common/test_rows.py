@@ -184,17 +184,17 @@ def test_get_by_for_update_locks_the_row_on_postgresql(db):
 
 def test_insert_unless_taken_writes_nothing_for_a_taken_value_and_the_transaction_goes_on(db):
     first = _entry()
-    assert rows.insert_unless_taken(first, ["hash"]) is True
-    again = _entry(seq=99)  # the same hash
+    assert rows.insert_unless_taken(first, ["lane", "seq"]) is True
+    again = _entry(hash="b" * 64)  # the same place in the same chain
     with CaptureQueriesContext(connection) as ctx:
-        assert rows.insert_unless_taken(again, ["hash"]) is False
+        assert rows.insert_unless_taken(again, ["lane", "seq"]) is False
     assert len(ctx.captured_queries) == 1  # no savepoint: one statement that did nothing
     assert again.pk is None and again._state.adding
     # The transaction is still usable (PostgreSQL would refuse everything after a failed INSERT).
-    assert AuditEntry.objects.filter(hash="a" * 64).count() == 1
-    again.hash = "f" * 64
-    assert rows.insert_unless_taken(again, ["hash"]) is True
-    assert AuditEntry.objects.get(pk=again.pk).seq == 99
+    assert AuditEntry.objects.filter(lane=3, seq=41).count() == 1
+    again.seq = 99
+    assert rows.insert_unless_taken(again, ["lane", "seq"]) is True
+    assert AuditEntry.objects.get(pk=again.pk).hash == "b" * 64
 
 
 def test_insert_unless_taken_still_fails_on_another_constraint(db):
@@ -202,7 +202,7 @@ def test_insert_unless_taken_still_fails_on_another_constraint(db):
 
     broken = _entry(actor_label=None)  # NOT NULL
     with pytest.raises(IntegrityError), transaction.atomic():
-        rows.insert_unless_taken(broken, ["hash"])
+        rows.insert_unless_taken(broken, ["lane", "seq"])
 
 
 @pytest.mark.filterwarnings("ignore:DateTimeField .* received a naive datetime")
@@ -259,7 +259,7 @@ def test_unwatched_statements_run_on_the_drivers_cursor_and_read_back_the_same(d
         found = rows.get_by(AuditEntry, id=entry.pk)
         entry.note = "checked"
         rows.update(entry, ["note"])
-        assert rows.insert_unless_taken(_entry(seq=2), ["hash"]) is False
+        assert rows.insert_unless_taken(_entry(hash="f" * 64), ["lane", "seq"]) is False
     assert found is not None and found.after == entry.after and found.at == AT
     assert AuditEntry.objects.get(pk=entry.pk).note == "checked"
 

@@ -273,8 +273,14 @@ class Complaint(models.Model):
     # The earliest running deadline, kept in step with the clocks for fast "late" lists.
     next_deadline = models.DateTimeField(null=True, blank=True)
     breached = models.BooleanField(_("time limit missed"), default=False)
+    # Never looked up by: no index (an intake writes every index of the table).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -293,7 +299,6 @@ class Complaint(models.Model):
                 for name in ("assignee", "escalated_to", "merged_into")
             ),
             models.Index(fields=["unit", "received_at"]),
-            models.Index(fields=["responsible_unit", "status"]),
             models.Index(fields=["responsible_unit", "received_at"]),
             # Open lists sort by the next deadline; a partial index keeps them off the closed bulk.
             models.Index(
@@ -303,7 +308,6 @@ class Complaint(models.Model):
                 ),
                 name="complaint_open_by_deadline",
             ),
-            models.Index(fields=["status", "next_deadline"]),
             # The other half of a subtree's open list, the complaints routed to its units (a
             # filter by unit is "arose there OR is handled there"): without it SQLite took the
             # responsible unit's every complaint of the period and checked each row, 35 ms of a
@@ -374,10 +378,19 @@ class ComplaintEvent(models.Model):
         DEADLINE_MISSED = "deadline_missed", _("Deadline missed")
         ATTACHMENT = "attachment", _("Attachment added")
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="events")
+    # The foreign keys have no index of their own: (complaint, at) serves the first, and
+    # nothing looks events up by their actor.
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     at = models.DateTimeField(_("time"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     actor_label = models.CharField(max_length=150, blank=True)
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
@@ -399,7 +412,10 @@ class SlaClock(models.Model):
     Paused: `paused_remaining` holds what was left. Stopped: `stopped_at` set, `met` says
     whether it was in time."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="clocks")
+    # (complaint, kind) in Meta serves lookups by complaint.
+    complaint = models.ForeignKey(
+        Complaint, on_delete=models.PROTECT, related_name="clocks", db_index=False
+    )
     kind = models.CharField(max_length=20, choices=ClockKind.choices)
     target_amount = models.DecimalField(max_digits=7, decimal_places=2)
     target_unit = models.CharField(max_length=20, choices=TimeUnit.choices)
@@ -412,9 +428,9 @@ class SlaClock(models.Model):
     escalation_done = models.BooleanField(default=False)
     stopped_at = models.DateTimeField(null=True, blank=True)
     met = models.BooleanField(null=True)
-    # For escalation clocks: the unit that must answer.
+    # For escalation clocks: the unit that must answer (read with its clock, never looked up by).
     owner_unit = models.ForeignKey(
-        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
 
     class Meta:
