@@ -1148,13 +1148,17 @@ def complaint_merge(
 
 def _managers_of(unit: OrgUnit) -> list[User]:
     """Users who handle complaints with a grant exactly on `unit` (the people to tell)."""
-    return memo("complaint-managers", None, _managers_by_unit).get(unit.pk, [])
+    return _managers().get(unit.pk, [])
 
 
 def warm_up() -> None:
     """Load the managers to tell and the rules (sqms.common.warm: when a web worker starts)."""
-    memo("complaint-managers", None, _managers_by_unit)
+    _managers()
     rules()
+
+
+def _managers() -> dict[int, list[User]]:
+    return memo("complaint-managers", None, _managers_by_unit)
 
 
 def _managers_by_unit() -> dict[int, list[User]]:

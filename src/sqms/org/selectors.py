@@ -139,7 +139,7 @@ def _units_by_id() -> dict[int, OrgUnit]:
 def warm_up() -> None:
     """Load the whole-tree maps (sqms.common.warm: a web worker does it when it starts)."""
     _units_by_id()
-    memo("unit-calendars", None, _calendars_by_unit)
+    _unit_calendars()
 
 
 def _staff_by_no(employee_no: str) -> Staff | None:
@@ -323,11 +323,15 @@ def mask_phone(phone: str) -> str:
 def unit_calendar(unit: OrgUnit) -> WorkCalendar:
     """The unit's own working calendar, else its nearest ancestor's, else the default one
     (remembered per process under the configuration revision: read it, do not change it)."""
-    own, fallback = memo("unit-calendars", None, _calendars_by_unit)
+    own, fallback = _unit_calendars()
     for uid in reversed(unit.ancestor_ids()):
         if uid in own:
             return own[uid]
     return fallback
+
+
+def _unit_calendars() -> tuple[dict[int, WorkCalendar], WorkCalendar]:
+    return memo("unit-calendars", None, _calendars_by_unit)
 
 
 def _calendars_by_unit() -> tuple[dict[int, WorkCalendar], WorkCalendar]:
