@@ -12,6 +12,8 @@ import pytest
 from sqms.common.models import AuditEntry, IdempotencyRecord
 from sqms.complaints import services
 from sqms.complaints.models import Complaint, Status
+from sqms.org.roles import Role
+from tests.conftest import make_user
 
 from .factories import NOW, fresh, sh, world
 
@@ -246,6 +248,17 @@ def test_another_stores_staff_is_unknown_and_not_named(api_client, people, pack)
     assert body["errors"] == [{"loc": ["staff"], "msg": "Unknown employee number E9."}]
     assert "陈静" not in json.dumps(body, ensure_ascii=False)
     assert world() == before
+
+
+def test_a_hotline_system_names_any_stores_staff_by_employee_number(api_client, org, pack):
+    # The hotline's token belongs to a head-office user with only the staff role: he registers
+    # for every store, so every store's employee numbers are known to him.
+    hotline = make_user("hotline", Role.STAFF, org.hq)
+    resp = api_client.as_user(hotline).post(
+        "/complaints", {**NEW, "channel": "hotline", "unit": "S3", "staff": "E9"}
+    )
+    assert resp.status_code == 201, resp.content
+    assert Complaint.objects.get().staff == org.s3_staff[0]
 
 
 def test_create_with_when_it_happened_and_the_staff_as_described(api_client, people, pack):

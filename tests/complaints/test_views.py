@@ -11,6 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from sqms.common.models import AuditEntry, Notification
 from sqms.complaints import services
 from sqms.complaints.models import Attachment, Complaint, ComplaintEvent, Status
+from sqms.org.roles import Role
+from tests.conftest import make_user
 
 from .factories import NOW, fresh, kinds, local, sh, world
 
@@ -141,6 +143,39 @@ def test_hotline_mode(client, people, pack):
     assert resp.status_code == 200
     assert resp.context["hotline"] is True
     assert "<title>Hotline call" in resp.content.decode()
+
+
+def test_the_hotline_operator_names_any_stores_staff_without_seeing_the_register(client, org, pack):
+    # A head-office operator with only the staff role registers calls for every store: the
+    # picker offers the chosen store's current staff although he may not browse the register.
+    hotline = make_user("hotline", Role.STAFF, org.hq)
+    client.force_login(hotline)
+    assert client.get(f"/org/staff/{org.s3_staff[0].pk}/").status_code in (403, 404)
+    options = client.get("/complaints/staff-options", {"unit": org.s3.pk}).content.decode()
+    assert "陈静" in options and "赵磊" in options and "李娜" not in options
+    resp = client.post(
+        "/complaints/new/",
+        {**INTAKE, "channel": "hotline", "unit": org.s3.pk, "staff": org.s3_staff[0].pk},
+    )
+    assert resp.status_code == 302, resp.context["form"].errors
+    assert (Complaint.objects.get().staff, Complaint.objects.get().unit) == (
+        org.s3_staff[0],
+        org.s3,
+    )
+
+
+def test_a_store_cannot_name_another_stores_staff(client, people, org, pack):
+    client.force_login(people.store)
+    assert (
+        "陈静" not in client.get("/complaints/staff-options", {"unit": org.s3.pk}).content.decode()
+    )
+    before = world()
+    resp = client.post(
+        "/complaints/new/", {**INTAKE, "unit": org.s1.pk, "staff": org.s3_staff[0].pk}
+    )
+    assert resp.status_code == 200
+    assert list(resp.context["form"].errors) == ["staff"]
+    assert world() == before
 
 
 def test_registering_a_complaint(client, people, org, pack):

@@ -175,6 +175,12 @@ def test_the_hotline_operator_registers_calls_from_the_keyboard(
     page.keyboard.type("13900001111")
     tab_until(page, "id_description")
     page.keyboard.type("生鲜区地面湿滑，没有提示牌。")
+    # The caller names the cashier: the operator, who may not browse the staff register, still
+    # picks her from the store's staff (by name: 张伟, 李娜, 王芳).
+    tab_until(page, "id_staff")
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")
+    assert page.locator("#id_staff option:checked").inner_text() == "王芳 (E2, 收银员)"
     tab_until(page, "another")
     with page.expect_navigation():
         page.keyboard.press("Enter")
@@ -191,10 +197,11 @@ def test_the_hotline_operator_registers_calls_from_the_keyboard(
     assert page.locator("#id_channel").input_value() == "hotline"
     assert page.locator("#id_complainant_phone").input_value() == ""
     assert page.locator("#id_description").input_value() == ""
-    assert (second.channel, second.unit, second.complainant_phone) == (
+    assert (second.channel, second.unit, second.complainant_phone, second.staff) == (
         "hotline",
         org.s1,
         "13900001111",
+        org.s1_staff[1],
     )
     assert second.description == "生鲜区地面湿滑，没有提示牌。"
     page_for.shot(page, "hotline-another")

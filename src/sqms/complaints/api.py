@@ -69,11 +69,13 @@ def _unit(request: HttpRequest, code: str, field: str) -> OrgUnit:
     return unit
 
 
-def _staff(request: HttpRequest, employee_no: str | None, field: str) -> Staff | None:
+def _staff(
+    request: HttpRequest, employee_no: str | None, field: str, cap: str = Cap.ORG_VIEW
+) -> Staff | None:
     if not employee_no:
         return None
     # Scoped: another store's employee number reads as unknown, and his name never leaks.
-    staff = staff_by_employee_no_for_user(request.user, employee_no)
+    staff = staff_by_employee_no_for_user(request.user, employee_no, cap)
     if staff is None:
         raise field_error(field, _("Unknown employee number %(no)s.") % {"no": employee_no})
     return staff
@@ -188,7 +190,7 @@ def create_complaint(request: HttpRequest, payload: ComplaintIn) -> Status[Any]:
         complainant_email=payload.complainant_email,
         contact_preference=payload.contact_preference,
         anonymous=payload.anonymous,
-        staff=_staff(request, payload.staff, "staff"),
+        staff=_staff(request, payload.staff, "staff", Cap.COMPLAINT_INTAKE),
         staff_description=payload.staff_description,
         occurred_at=_aware(payload.occurred_at),
         category=_category(payload.category),

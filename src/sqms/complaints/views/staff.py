@@ -218,10 +218,10 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
     if unit_id and str(unit_id).isdigit():
         chosen = units.filter(pk=int(unit_id)).first()
         if chosen is not None:
-            staff_qs = _staff_at(request, chosen)
+            staff_qs = _staff_at(request, chosen, Cap.COMPLAINT_INTAKE)
     if not unit_id and units.count() == 1:
         unit_id = str(units.get().pk)  # a store's own staff register for their store
-        staff_qs = _staff_at(request, units.get())
+        staff_qs = _staff_at(request, units.get(), Cap.COMPLAINT_INTAKE)
     initial = {"channel": request.GET.get("channel", Channel.DESK), "unit": unit_id}
     form = f.IntakeForm(request.POST or None, initial=initial, units=units, staff=staff_qs)
     if request.method == "POST" and form.is_valid():
@@ -277,9 +277,12 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _staff_at(request: HttpRequest, unit: OrgUnit) -> QuerySet[Staff]:
+def _staff_at(request: HttpRequest, unit: OrgUnit, cap: str = Cap.ORG_VIEW) -> QuerySet[Staff]:
+    """The unit's current staff whom the user may name: at intake everyone of the units he
+    registers complaints for (a hotline operator names any store's cashier without the right
+    to browse the staff register), elsewhere those he sees."""
     return (
-        staff_queryset_for_user(request.user)
+        staff_queryset_for_user(request.user, cap)
         .filter(unit__path__startswith=unit.path, end_date__isnull=True)
         .select_related("position")
         .order_by("name")
@@ -294,7 +297,7 @@ def staff_options(request: HttpRequest) -> HttpResponse:
     if unit_id.isdigit():
         unit = _intake_units(request).filter(pk=int(unit_id)).first()
         if unit is not None:
-            staff = _staff_at(request, unit)[:300]
+            staff = _staff_at(request, unit, Cap.COMPLAINT_INTAKE)[:300]
     return render(request, "complaints/_staff_options.html", {"staff": staff})
 
 
