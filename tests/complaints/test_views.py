@@ -74,6 +74,23 @@ def test_the_list_is_scoped(client, people, s1, s3, persona, sees):
     assert refs(resp) == {{"s1": s1, "s3": s3}[k].ref for k in sees}
 
 
+def test_a_second_companys_complaints_stay_out_of_the_first_ones_list(
+    client, people, org, s1, make_complaint
+):
+    # The quality manager's grant on HQ covers the whole tree until a second root appears.
+    from sqms.org import services as org_services
+    from sqms.org.models import UnitKind
+
+    hq2 = org_services.unit_create(
+        actor=None, code="HQ2", name="二公司", kind=UnitKind.COMPANY, parent=None
+    )
+    theirs = make_complaint(actor=people.admin, unit=hq2, description="二公司的投诉")
+    client.force_login(people.quality)
+    assert refs(client.get("/complaints/")) == {s1.ref}
+    client.force_login(people.admin)
+    assert refs(client.get("/complaints/")) == {s1.ref, theirs.ref}
+
+
 def test_the_list_shows_deadlines_and_tabs(client, people, s1, time_machine):
     time_machine.move_to(sh(2026, 6, 9, 14), tick=False)
     client.force_login(people.store)

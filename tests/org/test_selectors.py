@@ -48,6 +48,32 @@ def test_roots_are_the_top_of_each_users_part_of_the_tree(org, people):
     assert selectors.unit_roots_for_user(people.cashier) == []
 
 
+@pytest.mark.parametrize(
+    ("persona", "whole"),
+    [("admin", True), ("quality", True), ("auditor", True), ("region", False), ("store", False)],
+)
+def test_a_grant_on_the_root_covers_the_whole_tree(people, persona, whole):
+    access = selectors.access_for(getattr(people, persona))
+    assert selectors.covers_whole_tree(access, Cap.ORG_VIEW) is whole
+    # The quality manager handles complaints everywhere; the auditor only reads.
+    assert selectors.covers_whole_tree(access, Cap.COMPLAINT_HANDLE) is (
+        persona in ("admin", "quality")
+    )
+
+
+def test_a_second_company_is_not_covered_by_the_first_ones_grant(org, people):
+    from sqms.org import services
+    from sqms.org.models import UnitKind
+
+    services.unit_create(actor=None, code="HQ2", name="二公司", kind=UnitKind.COMPANY, parent=None)
+    people.quality.refresh_from_db()  # the access is kept on the user object for a request
+    access = selectors.access_for(people.quality)
+    assert selectors.covers_whole_tree(access, Cap.ORG_VIEW) is False
+    # ...and its units stay out of the quality manager's lists (the scope filter is back).
+    assert "HQ2" not in codes(selectors.unit_list_for_user(people.quality))
+    assert "HQ2" in codes(selectors.unit_list_for_user(people.admin))
+
+
 def test_staff_list_query_count_does_not_grow_with_rows(org, people, django_assert_num_queries):
     # the configuration revision, grants, then the staff with unit and position
     with django_assert_num_queries(3):

