@@ -359,6 +359,12 @@ def test_the_list_filters_and_pages(api_client, people, some, org):
     services.complaint_void(complaint=some["s3"][0], actor=people.quality, reason="重复")
     body = api.get("/complaints", status="ended").json()
     assert [i["ref"] for i in body["items"]] == [some["s3"][0].ref]
+    # Closed is read as "no other status" (see selectors); it is still exactly the closed ones.
+    Complaint.objects.filter(pk=some["s1"][0].pk).update(status=Status.CLOSED)
+    body = api.get("/complaints", status="closed").json()
+    assert [i["ref"] for i in body["items"]] == [some["s1"][0].ref]
+    body = api.get("/complaints", status="voided").json()
+    assert [i["ref"] for i in body["items"]] == [some["s3"][0].ref]
 
 
 def test_a_long_list_is_counted_up_to_the_cap_unless_asked(api_client, people, some, settings):
