@@ -287,6 +287,8 @@ def read_one(
         sr.run.failed = sr.run.failed or f"{target.name}: {exc}"
         return
     first_s = time.perf_counter() - t0
+    sr.run.first_answer_ms[target.name] = round(first_s * 1000, 1)
+    log(f"{backend}: {target.name}: first answer alone {first_s * 1000:.0f} ms")
     if status == 404:
         skip("not available (404)")
         return
@@ -746,6 +748,7 @@ def report(runs: list[SuiteRun], cfg: SuiteConfig) -> dict[str, Any]:
                 "helpdesk_problem": sr.helpdesk_problem,
                 "machine_cpu_pct_idle_servers": sr.run.idle_busy_pct,
                 "machine_cpu_pct_by_target": sr.run.busy_pct,
+                "first_answer_ms_by_target": sr.run.first_answer_ms,
                 "rows": [
                     {
                         "group": row.group,

@@ -82,6 +82,9 @@ class BackendRun:
     idle_busy_pct: float | None = None
     # Whole-machine CPU use during each target's measured phase (ours included).
     busy_pct: dict[str, float] = field(default_factory=dict)
+    # Each read target's first answer alone (ms), before the load: nothing cached yet, which is
+    # what the first user of a page (or of a new filter of the dashboard) waits.
+    first_answer_ms: dict[str, float] = field(default_factory=dict)
     # Requests each gunicorn worker answered per target (warm-up included), busiest first: a
     # keep-alive connection stays with the worker that accepted it, and an uneven split leaves
     # a worker's threads idle while the other's queue up.
