@@ -15,6 +15,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='complaint',
-            index=models.Index(fields=['received_at', 'status', 'channel', 'category', 'unit', 'responsible_unit', 'staff', 'substantiated'], name='complaint_analysis'),
+            index=models.Index(fields=['received_at', 'status', 'channel', 'category', 'unit', 'responsible_unit', 'staff', 'substantiated', 'id'], name='complaint_analysis'),
         ),
     ]
