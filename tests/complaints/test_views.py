@@ -91,6 +91,19 @@ def test_a_second_companys_complaints_stay_out_of_the_first_ones_list(
     assert refs(client.get("/complaints/")) == {s1.ref, theirs.ref}
 
 
+def test_searching_the_list_by_tracking_code_or_words(client, people, s1, s3, make_complaint):
+    other = make_complaint(actor=people.store, description="生鲜区地面湿滑，没有提示牌。")
+    client.force_login(people.store)
+    # A code read out over the phone, typed in lower case with spaces around it.
+    assert refs(client.get("/complaints/", {"q": f"  {s1.ref.lower()} "})) == {s1.ref}
+    assert refs(client.get("/complaints/", {"q": "地面湿滑"})) == {other.ref}
+    assert refs(client.get("/complaints/", {"q": "收银员"})) == {s1.ref}
+    # Another store's code is not found, whatever its shape.
+    assert refs(client.get("/complaints/", {"q": s3.ref})) == set()
+    client.force_login(people.quality)
+    assert refs(client.get("/complaints/", {"q": s3.ref})) == {s3.ref}
+
+
 def test_the_list_shows_deadlines_and_tabs(client, people, s1, time_machine):
     time_machine.move_to(sh(2026, 6, 9, 14), tick=False)
     client.force_login(people.store)
