@@ -5,6 +5,8 @@ Refused requests change nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -102,6 +104,27 @@ def test_searching_the_list_by_tracking_code_or_words(client, people, s1, s3, ma
     assert refs(client.get("/complaints/", {"q": s3.ref})) == set()
     client.force_login(people.quality)
     assert refs(client.get("/complaints/", {"q": s3.ref})) == {s3.ref}
+
+
+def test_the_overview_counts_open_late_due_and_the_weeks(
+    client, people, org, make_complaint, time_machine
+):
+    # Received now at S1 (first response due within 4 working hours); ten days ago and never
+    # answered (late); two days ago and voided (not open, but received this week); now at S3.
+    time_machine.move_to(NOW - dt.timedelta(days=10), tick=False)
+    make_complaint(actor=people.store)
+    time_machine.move_to(NOW - dt.timedelta(days=2), tick=False)
+    voided = make_complaint(actor=people.store)
+    services.complaint_void(complaint=voided, actor=people.quality, reason="重复登记")
+    time_machine.move_to(NOW, tick=False)
+    make_complaint(actor=people.store)
+    make_complaint(actor=people.outsider, unit=org.s3)
+    client.force_login(people.store)
+    figures = client.get("/").context["complaints"]
+    assert figures == {"open": 2, "late": 1, "due_soon": 1, "week": 2, "escalations": 0}
+    client.force_login(people.quality)
+    figures = client.get("/").context["complaints"]
+    assert figures == {"open": 3, "late": 1, "due_soon": 2, "week": 3, "escalations": 0}
 
 
 def test_the_list_shows_deadlines_and_tabs(client, people, s1, time_machine):

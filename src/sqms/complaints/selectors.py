@@ -329,22 +329,23 @@ def public_lookup(ref: str, phone_last4: str) -> Complaint | None:
 
 
 def complaint_counts_for_user(user: AnyUser) -> dict[str, int]:
-    """The figures of the overview page, in one query: open, late, due within 24 h, and
-    received in the last 7 days."""
+    """The figures of the overview page: open, late, due within 24 h, and received in the
+    last 7 days. Two queries, each on an index: the open complaints (a few percent of the
+    table) and the week's; one query counting all four read every complaint ever received
+    (0.5 s over a million)."""
     from django.db.models import Count
 
     now = timezone.now()
-    open_q = Q(status__in=OPEN_STATUSES)
-    return complaint_queryset_for_user(user).aggregate(
-        open=Count("pk", filter=open_q),
-        late=Count("pk", filter=open_q & Q(next_deadline__lt=now)),
+    qs = complaint_queryset_for_user(user)
+    counts = _open_only(qs).aggregate(
+        open=Count("pk"),
+        late=Count("pk", filter=Q(next_deadline__lt=now)),
         due_soon=Count(
-            "pk",
-            filter=open_q
-            & Q(next_deadline__gte=now, next_deadline__lt=now + dt.timedelta(hours=24)),
+            "pk", filter=Q(next_deadline__gte=now, next_deadline__lt=now + dt.timedelta(hours=24))
         ),
-        week=Count("pk", filter=Q(received_at__gte=now - dt.timedelta(days=7))),
     )
+    counts["week"] = qs.filter(received_at__gte=now - dt.timedelta(days=7)).count()
+    return counts
 
 
 def complaints_closed_between(
