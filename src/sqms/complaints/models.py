@@ -356,6 +356,14 @@ class Complaint(models.Model):
                 ],
                 name="complaint_analysis",
             ),
+            # The "missed a time limit" tab: a few percent of the complaints, and none at intake
+            # (a complaint is marked breached later), so an intake writes nothing to it.
+            # Without it the tab's count read the whole table (0.57 s over a million).
+            models.Index(
+                fields=["received_at"],
+                condition=models.Q(breached=True),
+                name="complaint_breached",
+            ),
             models.Index(fields=["staff", "substantiated"]),
             # No index begins with the category: a list filtered by category reads the newest
             # rows along the time received, and the dashboard its covering index; with one, the
