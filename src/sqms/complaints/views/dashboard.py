@@ -5,26 +5,20 @@ Charts are Plotly figures built here as plain dicts and handed to the page as JS
 `data-figure` attribute of each chart's element (data, never executed; a
 `<script type="application/json">` block would do for the CSP too, but htmx drops every script
 element of a swapped partial). `static/sqms/charts.js` draws them with Plotly's own script,
-served from the installed plotly package by `plotly_js` below (no CDN: the sites run on
+served from the installed plotly package by `sqms.common.charts.plotly_js` (no CDN: the sites run on
 intranets), with Plotly's style rules as a stylesheet (`plotly_css`), since the CSP forbids the
 inline styles Plotly would otherwise inject."""
 
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import io
 import json
 import logging
-import re
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import plotly
 from django import forms
 from django.http import (
-    FileResponse,
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
@@ -36,12 +30,13 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import condition, require_safe
+from django.views.decorators.http import require_safe
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from sqms.common.charts import chart_context, plotly_css, plotly_js
 from sqms.common.errors import NotFound, PermissionDenied
 from sqms.common.http import scoped
 from sqms.complaints import analysis
@@ -380,8 +375,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "export_query": query.urlencode(),
         "matrix_month": flt.date_to.strftime("%Y-%m"),
         "more_units": data["matrix"]["units"] - len(data["matrix"]["rows"]),
-        "plotly_version": plotly.__version__,
-        "plotly_map_style_id": _plotly_styles()[1],
+        **chart_context(),
     }
     htmx = getattr(request, "htmx", None)
     partial = bool(htmx) and not htmx.boosted and not htmx.history_restore_request  # type: ignore[union-attr]
@@ -599,83 +593,6 @@ def matrix_xlsx(request: HttpRequest) -> HttpResponse:
     _matrix_sheet(wb, analysis.department_category_matrix(request.user, flt), f"{month:%Y-%m}")
     _sheet(wb, _("Filter"), [_("Filter"), _("Value")], _filter_rows(flt))
     return _xlsx_response(wb, f"complaints-by-unit-and-category-{month:%Y-%m}.xlsx")
-
-
-# --- Plotly's script, from the installed package --------------------------------------------
-
-PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-PLOTLY_ETAG = f'"plotly-{plotly.__version__}"'
-
-
-@lru_cache(maxsize=1)
-def _plotly_gzipped() -> bytes:
-    """The script compressed once per process (4.8 MB → about 1.4 MB); it never changes while
-    the process runs, since it comes from the installed package."""
-    return gzip.compress(PLOTLY_JS.read_bytes(), compresslevel=6, mtime=0)
-
-
-@require_safe
-@condition(etag_func=lambda request: PLOTLY_ETAG)
-def plotly_js(request: HttpRequest) -> HttpResponse:
-    """Plotly's script from the plotly package. Public (it holds no data) and cached for a year:
-    the page asks for it with the package version in the query string."""
-    response: HttpResponse
-    if "gzip" in request.headers.get("Accept-Encoding", ""):
-        response = HttpResponse(_plotly_gzipped(), content_type="text/javascript; charset=utf-8")
-        response["Content-Encoding"] = "gzip"
-    else:
-        response = FileResponse(PLOTLY_JS.open("rb"), content_type="text/javascript; charset=utf-8")
-    response["Cache-Control"] = "public, max-age=31536000, immutable"
-    response["Vary"] = "Accept-Encoding"
-    return response
-
-
-# Plotly injects its library-wide style rules with a <style> element, which the CSP (style-src
-# 'self') blocks, leaving charts with misplaced layers and an unstyled mode bar. Plotly skips the
-# injection when the page already has an element with id "plotly.js-style-global" and class
-# "no-inline-styles" (plotly.js #7109), so the page links this stylesheet under that id. The
-# rules are read from the installed script (a JS object literal of selector → declarations,
-# with X and Y standing for Plotly's root classes), never copied by hand.
-_PLOTLY_RULES_RE = re.compile(r"\{(\"X,X div\":.*?)\};for\(", re.S)
-_PLOTLY_RULE_RE = re.compile(r'"((?:[^"\\]|\\.)*)":(?:\'((?:[^\'\\]|\\.)*)\'|"((?:[^"\\]|\\.)*)")')
-# The map traces' style element, skipped when an element with its id exists (we draw no maps).
-_PLOTLY_MAP_STYLE_RE = re.compile(
-    r'document\.getElementById\("([0-9a-f]{32,})"\)\)\{var \w+=document\.createElement\("style"\)'
-)
-
-
-def _unescape_js(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
-
-
-@lru_cache(maxsize=1)
-def _plotly_styles() -> tuple[str, str]:
-    """Plotly's style rules as CSS, and the id of its map style element ('' if not found)."""
-    source = PLOTLY_JS.read_text(encoding="utf-8")
-    rules = ""
-    found = _PLOTLY_RULES_RE.search(source)
-    if found is None:
-        log.warning("plotly %s: style rules not found; charts will look wrong", plotly.__version__)
-    else:
-        out = []
-        for key, single, double in _PLOTLY_RULE_RE.findall(found.group(1)):
-            selector = re.sub(r"^,", " ,", _unescape_js(key))
-            selector = selector.replace("X", ".js-plotly-plot .plotly")
-            selector = selector.replace("Y", ".plotly-notifier")
-            out.append(f"{selector}{{{_unescape_js(single or double)}}}")
-        # Plotly inserts each rule at the top of its sheet: the last one comes first.
-        rules = "\n".join(reversed(out)) + "\n"
-    map_style = _PLOTLY_MAP_STYLE_RE.search(source)
-    return rules, map_style.group(1) if map_style else ""
-
-
-@require_safe
-@condition(etag_func=lambda request: PLOTLY_ETAG)
-def plotly_css(request: HttpRequest) -> HttpResponse:
-    """Plotly's style rules as a stylesheet, from the installed package (see above)."""
-    response = HttpResponse(_plotly_styles()[0], content_type="text/css; charset=utf-8")
-    response["Cache-Control"] = "public, max-age=31536000, immutable"
-    return response
 
 
 urlpatterns: list[URLPattern] = [

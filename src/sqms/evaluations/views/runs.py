@@ -8,7 +8,6 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-import plotly
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -17,9 +16,9 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from sqms.common.charts import chart_context
 from sqms.common.errors import DomainError, PermissionDenied
 from sqms.common.http import scoped
-from sqms.complaints.views.dashboard import _plotly_styles
 from sqms.evaluations import exports, selectors, services
 from sqms.evaluations.forms import PublishForm, RunForm
 from sqms.evaluations.labels import grade_labels
@@ -239,8 +238,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
                 RunStatus.PUBLISHED,
             )
         ],
-        "plotly_version": plotly.__version__,
-        "plotly_map_style_id": _plotly_styles()[1],
+        **chart_context(),
     }
     return render(request, "evaluations/run_detail.html", context)
 

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import plotly
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sqms.common.charts import chart_context
 from sqms.common.errors import NotFound, PermissionDenied
 from sqms.common.http import scoped
 from sqms.inspections import reports, selectors
@@ -25,18 +22,6 @@ from sqms.org.roles import Cap
 from sqms.org.selectors import can, unit_queryset_for_user
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-# Plotly's map traces inject a <style> element (refused by the CSP) unless an element with this
-# id exists; we draw no maps. Same reading as the complaints dashboard's.
-_MAP_STYLE_RE = re.compile(
-    r'document\.getElementById\("([0-9a-f]{32,})"\)\)\{var \w+=document\.createElement\("style"\)'
-)
-
-
-@lru_cache(maxsize=1)
-def _map_style_id() -> str:
-    found = _MAP_STYLE_RE.search(PLOTLY_JS.read_text(encoding="utf-8"))
-    return found.group(1) if found else ""
 
 
 def _unit(request: HttpRequest) -> OrgUnit | None:
@@ -200,8 +185,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "units": _units(request),
             "templates": selectors.template_list_for_user(request.user),
             "query": request.GET.urlencode(),
-            "plotly_version": plotly.__version__,
-            "plotly_map_style_id": _map_style_id(),
+            **chart_context(),
         },
     )
 

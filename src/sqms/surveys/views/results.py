@@ -14,7 +14,6 @@ import json
 import math
 from typing import Any
 
-import plotly
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_GET
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from sqms.common.charts import chart_context
 from sqms.common.errors import NotFound
 from sqms.common.http import scoped
 from sqms.org.roles import Cap
@@ -280,8 +280,6 @@ def _unit_param(request: HttpRequest) -> int | None:
 @scoped
 @require_GET
 def results(request: HttpRequest, campaign_id: int) -> HttpResponse:
-    from sqms.complaints.views.dashboard import _plotly_styles  # the shared Plotly assets
-
     campaign = _campaign(request, campaign_id)
     res = analysis.campaign_results(request.user, campaign, _unit_param(request))
     trend = analysis.campaign_trend(request.user, campaign) if not res.suppressed else None
@@ -291,8 +289,7 @@ def results(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "fig": res.figures,
         "trend": trend,
         "charts": build_charts(res.figures, trend) if not res.suppressed else {},
-        "plotly_version": plotly.__version__,
-        "plotly_map_style_id": _plotly_styles()[1],
+        **chart_context(),
         "unit_param": _unit_param(request) or "",
         "ipa": (res.figures.get("servqual") or {}).get("ipa") or res.figures.get("ipa"),
         "drivers": (res.figures.get("servqual") or {}).get("drivers") or res.figures.get("drivers"),
