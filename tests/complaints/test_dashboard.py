@@ -102,6 +102,9 @@ def test_page_for_the_quality_manager(client, people, september):
         "Public web form",
     ]
     assert sum(figs["volume"]["data"][0]["y"]) == 5
+    # One label per day, on a category axis (Plotly's own date ticks fell between buckets).
+    assert figs["volume"]["data"][0]["x"] == [f"09-{d:02}" for d in range(1, 31)]
+    assert figs["volume"]["layout"]["xaxis"]["type"] == "category"
     assert figs["pareto"]["data"][1]["y"] == [50.0, 75.0, 87.5, 100.0]
     assert figs["units"]["data"][0]["x"] == [1, 2, 5]  # largest at the top of a horizontal bar
     assert figs["follow_up"]["data"][0]["values"] == [2, 1, 1]
@@ -396,3 +399,17 @@ def test_plotly_css_holds_the_rules_plotly_would_inject(client):
     selectors = [line.split("{")[0] for line in css.splitlines()]
     assert not [sel for sel in selectors if "X " in sel or "Y " in sel]
     assert css.count("{") == css.count("}") > 50
+
+
+def test_a_long_period_is_charted_per_month_one_label_each(client, people, september):
+    login(client, people.quality)
+    r = client.get(
+        URL, {"period": "custom", "date_from": "2026-07-01", "date_to": "2026-09-30"}, **EN
+    )
+    volume = charts(r)["volume"]
+    assert [t["x"] for t in volume["data"]] == [["2026-07", "2026-08", "2026-09"]] * len(
+        volume["data"]
+    )
+    assert volume["layout"]["xaxis"]["type"] == "category"
+    # September's eight, and the one of 31 August (see test_analysis).
+    assert [sum(t["y"][i] for t in volume["data"]) for i in range(3)] == [0, 1, 8]

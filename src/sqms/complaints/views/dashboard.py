@@ -217,7 +217,9 @@ def _figures(data: dict[str, Any]) -> dict[str, Any]:
     empty = _("No complaints in this period.")
     volume = data["volume"]
     daily = volume["granularity"] == "day"
-    x = [b.isoformat() if daily else b.strftime("%Y-%m") for b in volume["buckets"]]
+    # One label per bucket, every bucket present (empty ones too): a category axis. On a date
+    # axis Plotly placed its own ticks between the months and labelled two of them "2026-10".
+    x = [b.strftime("%m-%d" if daily else "%Y-%m") for b in volume["buckets"]]
     figures: dict[str, Any] = {
         "volume": {
             "data": [
@@ -232,7 +234,7 @@ def _figures(data: dict[str, Any]) -> dict[str, Any]:
             ],
             "layout": _layout(
                 barmode="stack",
-                xaxis={"type": "date", "tickformat": "%m-%d" if daily else "%Y-%m"},
+                xaxis={"type": "category"},
                 yaxis={"title": {"text": _("Number of complaints")}, "rangemode": "tozero"},
             ),
             "empty": empty if not volume["total"] else "",
